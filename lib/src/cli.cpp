@@ -1,0 +1,75 @@
+// run_main() and --about: the one place errors become an stderr line and an exit code.
+#include "singer/cli.hpp"
+
+#include <algorithm>
+#include <new>
+
+#include "singer/config.hpp"
+#include "singer/error.hpp"
+#include "singer/log.hpp"
+
+namespace singer {
+
+std::string_view version() noexcept { return SINGER_VERSION; }
+
+Json about_json(const ProgramInfo& info) {
+  Json out = Json::object();
+  out.set("name", info.name);
+  out.set("description", info.description);
+  out.set("version", std::string(version()));
+  out.set("sdk_version", std::string("singer-cpp ") + std::string(version()));
+  Json caps = Json::array();
+  for (const auto& c : info.capabilities) caps.push_back(c);
+  out.set("capabilities", std::move(caps));
+  out.set("settings", info.config_schema.empty() ? Json::object()
+                                                 : Json::parse(info.config_schema, Location{"<embedded config schema>", 0, ""}));
+  return out;
+}
+
+std::string about_markdown(const ProgramInfo& info) {
+  std::string out = fmt::format("# `{}`\n\n{}\n\nBuilt with singer-cpp {}.\n\n## Capabilities\n\n",
+                                info.name, info.description, version());
+  for (const auto& c : info.capabilities) out += fmt::format("* `{}`\n", c);
+  out += "\n## Settings\n\n| Setting | Required | Type | Default | Description |\n|:--|:--|:--|:--|:--|\n";
+  if (!info.config_schema.empty()) {
+    Json schema = Json::parse(info.config_schema, Location{"<embedded config schema>", 0, ""});
+    std::vector<std::string> required;
+    if (const Json* r = schema.find("required")) {
+      for (const Json& k : r->items()) required.push_back(k.as_string());
+    }
+    if (const Json* props = schema.find("properties")) {
+      for (size_t i = 0; i < props->size(); ++i) {
+        const Json& p = props->items()[i];
+        const Json* type = p.find("type");
+        const Json* def = p.find("default");
+        const Json* desc = p.find("description");
+        bool req = std::find(required.begin(), required.end(), props->key(i)) != required.end();
+        out += fmt::format("| {} | {} | {} | {} | {} |\n", props->key(i), req ? "True" : "False",
+                           type ? (type->is_string() ? type->as_string() : type->dump()) : "",
+                           def ? def->dump() : "None", desc ? desc->as_string() : "");
+      }
+    }
+  }
+  out += fmt::format("\nEach setting can also be given in the environment as {}<SETTING> "
+                     "(upper case), which wins over --config files.\n",
+                     env_prefix(info.name));
+  return out;
+}
+
+int run_main(std::string_view program, const std::function<int()>& body) {
+  log::set_program(program);
+  try {
+    return body();
+  } catch (const Error& e) {
+    log::line("error", e.what());
+    return e.exit_code();
+  } catch (const std::bad_alloc&) {
+    log::line("error", "out of memory");
+    return 1;
+  } catch (const std::exception& e) {
+    log::line("error", e.what());
+    return 1;
+  }
+}
+
+}  // namespace singer

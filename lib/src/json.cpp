@@ -1,0 +1,468 @@
+// The owned Json value, its parser (simdjson On-Demand, numbers kept as literals),
+// the JSON string escaper and the streaming writer.
+#include "singer/json.hpp"
+
+#include <simdjson.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "json_number.hpp"
+#include "simdjson_errors.hpp"
+
+namespace singer {
+
+namespace od = simdjson::ondemand;
+
+Json::Json(std::int64_t i) : type_(Type::Number), text_(fmt::format("{}", i)) {}
+
+Json::Json(double d) : type_(Type::Number) {
+  if (!std::isfinite(d)) {
+    type_ = Type::Null;
+    return;
+  }
+  append_json_double(text_, d);
+}
+
+Json Json::number_literal(std::string_view text) {
+  Json j(Type::Number);
+  j.text_ = std::string(text);
+  return j;
+}
+
+bool Json::is_integer() const noexcept {
+  if (type_ != Type::Number) return false;
+  return text_.find_first_of(".eE") == std::string::npos;
+}
+
+std::optional<std::int64_t> Json::as_int() const noexcept {
+  if (!is_integer()) return std::nullopt;
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(text_.data(), text_.data() + text_.size(), v);
+  if (ec != std::errc() || p != text_.data() + text_.size()) return std::nullopt;
+  return v;
+}
+
+double Json::as_double() const noexcept {
+  if (type_ != Type::Number) return 0.0;
+  double v = 0;
+  std::from_chars(text_.data(), text_.data() + text_.size(), v);
+  return v;
+}
+
+void Json::push_back(Json value) {
+  if (type_ == Type::Null) type_ = Type::Array;
+  items_.push_back(std::move(value));
+}
+
+const Json* Json::find(std::string_view key) const noexcept {
+  if (type_ != Type::Object) return nullptr;
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    if (keys_[i] == key) return &items_[i];
+  }
+  return nullptr;
+}
+
+Json* Json::find(std::string_view key) noexcept {
+  return const_cast<Json*>(static_cast<const Json*>(this)->find(key));
+}
+
+Json& Json::set(std::string_view key, Json value) {
+  if (type_ == Type::Null) type_ = Type::Object;
+  if (Json* existing = find(key)) {
+    *existing = std::move(value);
+    return *existing;
+  }
+  keys_.emplace_back(key);
+  items_.push_back(std::move(value));
+  return items_.back();
+}
+
+Json& Json::operator[](std::string_view key) {
+  if (type_ == Type::Null) type_ = Type::Object;
+  if (Json* existing = find(key)) return *existing;
+  return set(key, Json());
+}
+
+bool Json::erase(std::string_view key) {
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    if (keys_[i] == key) {
+      keys_.erase(keys_.begin() + static_cast<std::ptrdiff_t>(i));
+      items_.erase(items_.begin() + static_cast<std::ptrdiff_t>(i));
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Json::operator==(const Json& other) const {
+  if (type_ != other.type_) return false;
+  switch (type_) {
+    case Type::Null: return true;
+    case Type::Bool: return bool_ == other.bool_;
+    case Type::Number:
+      return text_ == other.text_ || (!is_integer() || !other.is_integer()
+                                          ? as_double() == other.as_double()
+                                          : false);
+    case Type::String: return text_ == other.text_;
+    case Type::Array: return items_ == other.items_;
+    case Type::Object:
+      if (keys_.size() != other.keys_.size()) return false;
+      for (size_t i = 0; i < keys_.size(); ++i) {
+        const Json* o = other.find(keys_[i]);
+        if (!o || !(*o == items_[i])) return false;
+      }
+      return true;
+  }
+  return false;
+}
+
+// ---- parsing -------------------------------------------------------------------
+
+namespace {
+
+[[noreturn]] void fail(const Location& where, simdjson::error_code code) {
+  throw Error(where, "invalid JSON: {}", detail::describe(code));
+}
+
+Json from_value(od::value value, const Location& where, int depth);
+
+Json from_scalar_token(od::json_type type, std::string_view token, const Location& where) {
+  token = detail::trim_json_token(token);
+  switch (type) {
+    case od::json_type::number: {
+      bool frac = false;
+      if (!detail::scan_json_number(token, frac)) fail(where, simdjson::NUMBER_ERROR);
+      return Json::number_literal(token);
+    }
+    case od::json_type::boolean:
+      if (token == "true") return Json(true);
+      if (token == "false") return Json(false);
+      fail(where, simdjson::T_ATOM_ERROR);
+    case od::json_type::null:
+      if (token == "null") return Json();
+      fail(where, simdjson::N_ATOM_ERROR);
+    default:
+      fail(where, simdjson::TAPE_ERROR);
+  }
+}
+
+Json from_value(od::value value, const Location& where, int depth) {
+  if (depth > 512) fail(where, simdjson::DEPTH_ERROR);
+  od::json_type type;
+  if (auto e = value.type().get(type)) fail(where, e);
+  switch (type) {
+    case od::json_type::object: {
+      od::object object;
+      if (auto e = value.get_object().get(object)) fail(where, e);
+      Json out = Json::object();
+      for (auto field : object) {
+        std::string_view key;
+        if (auto e = field.unescaped_key().get(key)) fail(where, e);
+        std::string k(key);
+        out.set(k, from_value(field.value(), where, depth + 1));
+      }
+      return out;
+    }
+    case od::json_type::array: {
+      od::array array;
+      if (auto e = value.get_array().get(array)) fail(where, e);
+      Json out = Json::array();
+      for (auto item : array) {
+        od::value v;
+        if (auto e = item.get(v)) fail(where, e);
+        out.push_back(from_value(v, where, depth + 1));
+      }
+      return out;
+    }
+    case od::json_type::string: {
+      std::string_view s;
+      if (auto e = value.get_string().get(s)) fail(where, e);
+      return Json(std::string(s));
+    }
+    default:
+      return from_scalar_token(type, value.raw_json_token(), where);
+  }
+}
+
+}  // namespace
+
+Json Json::parse(std::string_view text, const Location& where) {
+  static thread_local od::parser parser;
+  simdjson::padded_string padded(text);
+  od::document doc;
+  if (auto e = parser.iterate(padded).get(doc)) fail(where, e);
+  Json out;
+  bool scalar = false;
+  if (auto e = doc.is_scalar().get(scalar)) fail(where, e);
+  if (scalar) {
+    od::json_type type;
+    if (auto e = doc.type().get(type)) fail(where, e);
+    if (type == od::json_type::string) {
+      std::string_view s;
+      if (auto e = doc.get_string().get(s)) fail(where, e);
+      out = Json(std::string(s));
+    } else {
+      std::string_view token;
+      if (auto e = doc.raw_json_token().get(token)) fail(where, e);
+      out = from_scalar_token(type, token, where);
+    }
+  } else {
+    od::value root;
+    if (auto e = doc.get_value().get(root)) fail(where, e);
+    out = from_value(root, where, 0);
+  }
+  // This simdjson has no document::at_end(): measure the value and look past it.
+  if (!scalar) {
+    doc.rewind();
+    std::string_view span;
+    if (auto e = doc.raw_json().get(span)) fail(where, e);
+    size_t end = static_cast<size_t>(span.data() - padded.data()) + span.size();
+    if (!detail::trim_json_token(std::string_view(padded.data() + end, padded.size() - end)).empty()) {
+      fail(where, simdjson::TRAILING_CONTENT);
+    }
+  }
+  return out;
+}
+
+// ---- writing -------------------------------------------------------------------
+
+namespace {
+
+// 0 = copy as is; 1 = needs escaping; 2 = start of a multi-byte sequence.
+constexpr unsigned char kPlain = 0, kEscape = 1, kHigh = 2;
+struct ByteClass {
+  unsigned char table[256];
+  constexpr ByteClass() : table() {
+    for (int c = 0; c < 256; ++c) {
+      table[c] = c < 0x20 || c == '"' || c == '\\' ? kEscape : c >= 0x80 ? kHigh : kPlain;
+    }
+  }
+};
+constexpr ByteClass kByteClass;
+
+// Length of the valid UTF-8 sequence at s[i], or 0.
+size_t utf8_sequence(const unsigned char* s, size_t i, size_t n) noexcept {
+  unsigned char c = s[i];
+  auto cont = [&](size_t k) { return i + k < n && (s[i + k] & 0xC0) == 0x80; };
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xE0 && s[i + 1] < 0xA0) return 0;  // overlong
+    if (c == 0xED && s[i + 1] > 0x9F) return 0;  // surrogates
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xF0 && s[i + 1] < 0x90) return 0;
+    if (c == 0xF4 && s[i + 1] > 0x8F) return 0;
+    return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view text) noexcept {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    if (s[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len = utf8_sequence(s, i, n);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
+bool append_json_string(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  size_t n = text.size();
+  bool valid = true;
+  out.push_back('"');
+  size_t run = 0;  // start of the pending run of plain bytes
+  for (size_t i = 0; i < n;) {
+    unsigned char c = s[i];
+    unsigned char cls = kByteClass.table[c];
+    if (cls == kPlain) {
+      ++i;
+      continue;
+    }
+    out.append(text.data() + run, i - run);
+    if (cls == kEscape) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        default:
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 15]);
+      }
+      ++i;
+    } else {
+      size_t len = utf8_sequence(s, i, n);
+      if (len == 0) {
+        valid = false;
+        out += "\xEF\xBF\xBD";
+        ++i;
+      } else if (len == 3 && c == 0xE2 && s[i + 1] == 0x80 && (s[i + 2] == 0xA8 || s[i + 2] == 0xA9)) {
+        // U+2028/U+2029 are legal JSON but end lines in JavaScript; escape them.
+        out += s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029";
+        i += 3;
+      } else {
+        out.append(text.data() + i, len);
+        i += len;
+      }
+    }
+    run = i;
+  }
+  out.append(text.data() + run, n - run);
+  out.push_back('"');
+  return valid;
+}
+
+void append_json_double(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    out += "null";
+    return;
+  }
+  char buf[32];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  (void)ec;
+  out.append(buf, p);
+}
+
+void JsonWriter::begin_object() {
+  separate();
+  out_->push_back('{');
+  need_comma_ = false;
+}
+void JsonWriter::end_object() {
+  out_->push_back('}');
+  need_comma_ = true;
+}
+void JsonWriter::begin_array() {
+  separate();
+  out_->push_back('[');
+  need_comma_ = false;
+}
+void JsonWriter::end_array() {
+  out_->push_back(']');
+  need_comma_ = true;
+}
+void JsonWriter::key(std::string_view name) {
+  if (need_comma_) out_->push_back(',');
+  if (!append_json_string(*out_, name)) throw Error({}, "invalid UTF-8 in key");
+  out_->push_back(':');
+  need_comma_ = false;
+}
+void JsonWriter::string(std::string_view s) {
+  separate();
+  if (!append_json_string(*out_, s)) throw Error({}, "invalid UTF-8 in string");
+}
+void JsonWriter::integer(std::int64_t i) {
+  separate();
+  char buf[24];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, i);
+  (void)ec;
+  out_->append(buf, p);
+}
+void JsonWriter::number(double d) {
+  separate();
+  append_json_double(*out_, d);
+}
+void JsonWriter::number_literal(std::string_view text) {
+  separate();
+  out_->append(text);
+}
+void JsonWriter::boolean(bool b) {
+  separate();
+  *out_ += b ? "true" : "false";
+}
+void JsonWriter::null() {
+  separate();
+  *out_ += "null";
+}
+void JsonWriter::raw(std::string_view json) {
+  separate();
+  out_->append(json);
+}
+
+void JsonWriter::value(const Json& v) {
+  switch (v.type()) {
+    case Json::Type::Null: null(); break;
+    case Json::Type::Bool: boolean(v.as_bool()); break;
+    case Json::Type::Number: number_literal(v.number_text()); break;
+    case Json::Type::String: string(v.as_string()); break;
+    case Json::Type::Array:
+      begin_array();
+      for (const Json& item : v.items()) value(item);
+      end_array();
+      break;
+    case Json::Type::Object:
+      begin_object();
+      for (size_t i = 0; i < v.size(); ++i) {
+        key(v.key(i));
+        value(v.items()[i]);
+      }
+      end_object();
+      break;
+  }
+}
+
+std::string Json::dump() const {
+  std::string out;
+  JsonWriter writer(out);
+  writer.value(*this);
+  return out;
+}
+
+namespace {
+void dump_pretty_to(const Json& v, std::string& out, int indent, int depth) {
+  auto newline = [&](int d) {
+    out.push_back('\n');
+    out.append(static_cast<size_t>(indent * d), ' ');
+  };
+  if (v.is_array() && v.size() > 0) {
+    out.push_back('[');
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i) out.push_back(',');
+      newline(depth + 1);
+      dump_pretty_to(v.items()[i], out, indent, depth + 1);
+    }
+    newline(depth);
+    out.push_back(']');
+  } else if (v.is_object() && v.size() > 0) {
+    out.push_back('{');
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i) out.push_back(',');
+      newline(depth + 1);
+      append_json_string(out, v.key(i));
+      out += ": ";
+      dump_pretty_to(v.items()[i], out, indent, depth + 1);
+    }
+    newline(depth);
+    out.push_back('}');
+  } else {
+    out += v.dump();
+  }
+}
+}  // namespace
+
+std::string Json::dump_pretty(int indent) const {
+  std::string out;
+  dump_pretty_to(*this, out, indent, 0);
+  return out;
+}
+
+}  // namespace singer
