@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <new>
 
+#include "cli_args.hpp"
 #include "singer/config.hpp"
 #include "singer/error.hpp"
 #include "singer/log.hpp"
+#include "singer/message_writer.hpp"
 
 namespace singer {
 
@@ -73,3 +75,58 @@ int run_main(std::string_view program, const std::function<int()>& body) {
 }
 
 }  // namespace singer
+
+// ---- the shared command line (cli_args.hpp) --------------------------------------
+
+
+namespace singer::detail {
+
+void add_common_options(CLI::App& app, CommonArgs& args) {
+  app.add_option("--config", args.config,
+                 "Config JSON file; repeat to merge several, later files win. Settings can "
+                 "also come from the environment (see --about).")
+      ->type_name("FILE");
+  app.add_flag("--about", args.about, "Print the program's capabilities and settings, then exit");
+  app.add_option("--format", args.format, "Format for --about: json or markdown")
+      ->check(CLI::IsMember({"json", "markdown"}));
+  app.add_flag("--version", args.version, "Print the version, then exit");
+}
+
+bool parse_args(CLI::App& app, int argc, char** argv, int& exit_code) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    exit_code = app.exit(e);
+    return false;
+  } catch (const CLI::CallForAllHelp& e) {
+    exit_code = app.exit(e);
+    return false;
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    if (!what.empty() && what.back() == '.') what.pop_back();
+    for (auto& c : what) {
+      if (c == '\n') c = ' ';
+    }
+    throw UsageError(Location{}, "{} (see --help)", what);
+  }
+  return true;
+}
+
+bool handle_info_flags(const CommonArgs& args, const ProgramInfo& info) {
+  std::string text;
+  if (args.version) {
+    text = fmt::format("{} {}", info.name, version());
+  } else if (args.about) {
+    text = args.format == "json" ? about_json(info).dump_pretty() : about_markdown(info);
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+  } else {
+    return false;
+  }
+  // Asked-for output goes to stdout, so `--about --format json > about.json` works.
+  MessageWriter out;
+  out.write_line(text);
+  out.flush();
+  return true;
+}
+
+}  // namespace singer::detail

@@ -13,6 +13,11 @@ namespace singer {
 
 // Where something went wrong, from the outside in.
 struct Location {
+  Location() = default;
+  Location(std::string file_name, std::int64_t line_number = 0, std::string stream_name = {})
+      : file(std::move(file_name)), line(line_number), stream(std::move(stream_name)) {}
+  Location(const char* file_name) : file(file_name) {}
+
   std::string file;       // "<stdin>", "data/users.csv", "tap.json"; empty = none
   std::int64_t line = 0;  // 1-based; 0 = no line
   std::string stream;     // empty = no stream

@@ -1,0 +1,447 @@
+// Singer messages from JSON lines: big read() buffers, lines of any length, one
+// simdjson On-Demand pass per line. A RECORD's object is handed out as its own bytes
+// (raw_json) or, when asked, also walked once into RecordFields.
+#include "singer/message_reader.hpp"
+
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "json_number.hpp"
+#include "simdjson_errors.hpp"
+#include "singer/log.hpp"
+#include "singer/message_writer.hpp"
+
+namespace singer {
+
+namespace od = simdjson::ondemand;
+
+namespace {
+constexpr size_t kInitialBuffer = size_t{4} << 20;
+constexpr size_t kReadChunk = size_t{1} << 20;
+constexpr int kMaxDepth = 256;
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+}  // namespace
+
+struct MessageReader::Impl {
+  int fd = -1;
+  std::string source;
+  bool eof = false;
+  bool want_fields = false;
+
+  // buffer [0, cap + padding); unread data is [begin, end); `scanned` marks how far
+  // past begin we already looked for a newline.
+  std::unique_ptr<char[]> buf;
+  size_t cap = 0, begin = 0, end = 0, scanned = 0;
+
+  std::int64_t line_no = 0;
+  std::string_view line;
+
+  od::parser parser;
+  MessageType type = MessageType::Record;
+  SchemaMessage schema;
+  RecordMessage record;
+  RecordFields fields;
+  StateMessage state;
+  ActivateVersionMessage activate;
+  BatchMessage batch;
+
+  void allocate(size_t capacity) {
+    auto fresh = std::make_unique<char[]>(capacity + simdjson::SIMDJSON_PADDING);
+    if (end > begin) std::memcpy(fresh.get(), buf.get() + begin, end - begin);
+    end -= begin;
+    scanned = scanned > begin ? scanned - begin : 0;
+    begin = 0;
+    buf = std::move(fresh);
+    cap = capacity;
+  }
+
+  Location where(std::string_view stream = {}) const {
+    return Location{source, line_no, std::string(stream)};
+  }
+
+  // Sets `line` to the next physical line; false at end of input.
+  bool next_line() {
+    for (;;) {
+      size_t from = begin + scanned;
+      if (from < end) {
+        const void* nl = std::memchr(buf.get() + from, '\n', end - from);
+        if (nl) {
+          size_t pos = static_cast<size_t>(static_cast<const char*>(nl) - buf.get());
+          line = std::string_view(buf.get() + begin, pos - begin);
+          begin = pos + 1;
+          scanned = 0;
+          ++line_no;
+          return true;
+        }
+        scanned = end - begin;
+      }
+      if (eof) {
+        if (begin == end) return false;
+        // A last line without a newline is still a line (it may be truncated JSON,
+        // which the parser then reports).
+        line = std::string_view(buf.get() + begin, end - begin);
+        begin = end;
+        scanned = 0;
+        ++line_no;
+        return true;
+      }
+      fill();
+    }
+  }
+
+  void fill() {
+    if (begin > 0 && (end == cap || begin > cap / 2)) {
+      std::memmove(buf.get(), buf.get() + begin, end - begin);
+      end -= begin;
+      begin = 0;
+    }
+    if (end == cap) {
+      if (cap >= kMaxLineBytes) {
+        ++line_no;
+        throw Error(where(), "line longer than {} bytes", kMaxLineBytes);
+      }
+      allocate(std::min(cap * 2, kMaxLineBytes));
+    }
+    for (;;) {
+      ssize_t n = ::read(fd, buf.get() + end, std::min(kReadChunk * 4, cap - end));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw Error(Location{source, 0, ""}, "read failed: {}", std::strerror(errno));
+      }
+      if (n == 0) eof = true;
+      end += static_cast<size_t>(n);
+      return;
+    }
+  }
+
+  [[noreturn]] void invalid(simdjson::error_code e) const {
+    throw Error(where(), "invalid JSON: {}", detail::describe(e));
+  }
+
+  void walk(od::value value, std::string_view key, int depth) {
+    if (depth > kMaxDepth) invalid(simdjson::DEPTH_ERROR);
+    od::json_type jt;
+    if (auto e = value.type().get(jt)) invalid(e);
+    size_t index = fields.nodes.size();
+    fields.nodes.emplace_back();
+    FieldNode node;
+    node.key = key;
+    switch (jt) {
+      case od::json_type::object: {
+        node.kind = FieldNode::Kind::Object;
+        fields.nodes[index] = node;
+        od::object object;
+        if (auto e = value.get_object().get(object)) invalid(e);
+        for (auto field : object) {
+          std::string_view k;
+          if (auto e = field.unescaped_key().get(k)) invalid(e);
+          od::value child;
+          if (auto e = field.value().get(child)) invalid(e);
+          walk(child, k, depth + 1);
+        }
+        break;
+      }
+      case od::json_type::array: {
+        node.kind = FieldNode::Kind::Array;
+        fields.nodes[index] = node;
+        od::array array;
+        if (auto e = value.get_array().get(array)) invalid(e);
+        for (auto item : array) {
+          od::value child;
+          if (auto e = item.get(child)) invalid(e);
+          walk(child, {}, depth + 1);
+        }
+        break;
+      }
+      case od::json_type::string:
+        node.kind = FieldNode::Kind::String;
+        if (auto e = value.get_string().get(node.text)) invalid(e);
+        fields.nodes[index] = node;
+        break;
+      case od::json_type::number: {
+        std::string_view token = detail::trim_json_token(value.raw_json_token());
+        bool fractional = false;
+        if (!detail::scan_json_number(token, fractional)) invalid(simdjson::NUMBER_ERROR);
+        node.kind = fractional ? FieldNode::Kind::Number : FieldNode::Kind::Integer;
+        node.text = token;
+        fields.nodes[index] = node;
+        break;
+      }
+      case od::json_type::boolean:
+        node.kind = FieldNode::Kind::Bool;
+        if (auto e = value.get_bool().get(node.boolean)) invalid(e);
+        node.text = node.boolean ? "true" : "false";
+        fields.nodes[index] = node;
+        break;
+      case od::json_type::null: {
+        bool is_null = false;
+        if (auto e = value.is_null().get(is_null)) invalid(e);
+        if (!is_null) invalid(simdjson::N_ATOM_ERROR);
+        node.kind = FieldNode::Kind::Null;
+        fields.nodes[index] = node;
+        break;
+      }
+    }
+    fields.nodes[index].end = static_cast<std::uint32_t>(fields.nodes.size());
+  }
+
+  // The JSON text of any value, consuming it.
+  std::string_view raw_of(od::value value) {
+    od::json_type jt;
+    if (auto e = value.type().get(jt)) invalid(e);
+    std::string_view raw;
+    if (jt == od::json_type::object) {
+      od::object object;
+      if (auto e = value.get_object().get(object)) invalid(e);
+      if (auto e = object.raw_json().get(raw)) invalid(e);
+    } else if (jt == od::json_type::array) {
+      od::array array;
+      if (auto e = value.get_array().get(array)) invalid(e);
+      if (auto e = array.raw_json().get(raw)) invalid(e);
+    } else {
+      raw = detail::trim_json_token(value.raw_json_token());
+    }
+    return raw;
+  }
+
+  std::string string_of(od::value value, std::string_view key, std::string_view type_name) {
+    std::string_view s;
+    if (value.get_string().get(s)) {
+      throw Error(where(), "{} '{}' is not a string", type_name, key);
+    }
+    return std::string(s);
+  }
+
+  std::vector<std::string> strings_of(od::value value, std::string_view key) {
+    std::vector<std::string> out;
+    od::array array;
+    if (value.get_array().get(array)) throw Error(where(), "'{}' is not an array of strings", key);
+    for (auto item : array) {
+      std::string_view s;
+      if (item.get_string().get(s)) throw Error(where(), "'{}' is not an array of strings", key);
+      out.emplace_back(s);
+    }
+    return out;
+  }
+
+  // Parses `line` into the message fields; false if the line is skipped.
+  bool parse_line() {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    size_t first = 0;
+    while (first < line.size() && is_space(line[first])) ++first;
+    if (first == line.size()) return false;  // blank line
+    if (std::memchr(line.data(), '\0', line.size()) != nullptr) {
+      throw Error(where(), "NUL byte in input");
+    }
+    size_t last = line.size();
+    while (last > first && is_space(line[last - 1])) --last;
+    if (line[first] != '{') throw Error(where(), "message is not a JSON object");
+
+    const char* base = line.data();
+    size_t room = static_cast<size_t>(buf.get() + cap + simdjson::SIMDJSON_PADDING - base);
+    od::document doc;
+    if (auto e = parser.iterate(base, line.size(), room).get(doc)) invalid(e);
+    od::object message;
+    if (auto e = doc.get_object().get(message)) invalid(e);
+
+    std::string_view type_name;
+    bool has_type = false;
+    std::string_view stream_sv;
+    bool has_stream = false;
+    std::string_view schema_raw, value_raw;
+    bool has_schema = false, has_value = false, has_record = false, has_version = false;
+    bool has_key_properties = false, has_encoding = false, has_manifest = false;
+    std::string_view encoding_raw;
+    std::vector<std::string> key_properties, bookmark_properties, manifest;
+    std::string_view time_extracted;
+    std::int64_t version = 0;
+    const char* record_start = nullptr;
+    const char* record_end = nullptr;
+    bool record_end_pending = false;
+    fields.nodes.clear();
+
+    for (auto field : message) {
+      od::raw_json_string key;
+      if (auto e = field.key().get(key)) invalid(e);
+      if (record_end_pending) {
+        // The walked record ended at the last '}' before this key's comma.
+        const char* p = key.raw() - 2;
+        while (p > record_start && is_space(*p)) --p;
+        if (*p == ',') --p;
+        while (p > record_start && is_space(*p)) --p;
+        record_end = p + 1;
+        record_end_pending = false;
+      }
+      od::value value;
+      if (auto e = field.value().get(value)) invalid(e);
+      if (key.unsafe_is_equal("type")) {
+        if (value.get_string().get(type_name)) throw Error(where(), "message 'type' is not a string");
+        has_type = true;
+      } else if (key.unsafe_is_equal("stream")) {
+        if (value.get_string().get(stream_sv)) throw Error(where(), "message 'stream' is not a string");
+        has_stream = true;
+      } else if (key.unsafe_is_equal("record")) {
+        od::json_type jt;
+        if (auto e = value.type().get(jt)) invalid(e);
+        if (jt != od::json_type::object) throw Error(where(), "'record' is not an object");
+        has_record = true;
+        if (want_fields) {
+          record_start = value.raw_json_token().data();
+          walk(value, {}, 0);
+          record_end_pending = true;
+        } else {
+          std::string_view raw = raw_of(value);
+          record_start = raw.data();
+          record_end = raw.data() + raw.size();
+        }
+      } else if (key.unsafe_is_equal("schema")) {
+        schema_raw = raw_of(value);
+        has_schema = true;
+      } else if (key.unsafe_is_equal("value")) {
+        value_raw = raw_of(value);
+        has_value = true;
+      } else if (key.unsafe_is_equal("key_properties")) {
+        bool null = false;
+        if (!value.is_null().get(null) && null) continue;
+        key_properties = strings_of(value, "key_properties");
+        has_key_properties = true;
+      } else if (key.unsafe_is_equal("bookmark_properties")) {
+        bool null = false;
+        if (!value.is_null().get(null) && null) continue;
+        bookmark_properties = strings_of(value, "bookmark_properties");
+      } else if (key.unsafe_is_equal("time_extracted")) {
+        bool null = false;
+        if (!value.is_null().get(null) && null) continue;
+        if (value.get_string().get(time_extracted)) throw Error(where(), "'time_extracted' is not a string");
+      } else if (key.unsafe_is_equal("version")) {
+        bool null = false;
+        if (!value.is_null().get(null) && null) continue;
+        if (value.get_int64().get(version)) {
+          double d = 0;
+          if (value.get_double().get(d)) throw Error(where(), "'version' is not a number");
+          version = static_cast<std::int64_t>(d);
+        }
+        has_version = true;
+      } else if (key.unsafe_is_equal("encoding")) {
+        encoding_raw = raw_of(value);
+        has_encoding = true;
+      } else if (key.unsafe_is_equal("manifest")) {
+        manifest = strings_of(value, "manifest");
+        has_manifest = true;
+      } else {
+        // Other keys (e.g. "sequence", "bookmark_properties" variants) are ignored, but
+        // must still be consumed so the parser checks them.
+        raw_of(value);
+      }
+    }
+    if (record_end_pending) {
+      // The record was the message's last member: its '}' precedes the message's own.
+      const char* p = base + last - 1;  // the message's '}'
+      if (*p != '}') throw Error(where(), "invalid JSON: unexpected content after the value");
+      --p;
+      while (p > record_start && is_space(*p)) --p;
+      record_end = p + 1;
+    }
+    if (line[last - 1] != '}') throw Error(where(), "invalid JSON: unexpected content after the value");
+
+    if (!has_type) throw Error(where(), "message has no 'type'");
+    auto need_stream = [&](std::string_view what) {
+      if (!has_stream) throw Error(where(), "{} message has no 'stream'", what);
+    };
+    if (type_name == "RECORD") {
+      need_stream("RECORD");
+      if (!has_record) throw Error(where(stream_sv), "RECORD message has no 'record'");
+      type = MessageType::Record;
+      record.stream = stream_sv;
+      record.record = std::string_view(record_start, static_cast<size_t>(record_end - record_start));
+      record.time_extracted = time_extracted;
+      record.version = has_version ? std::optional<std::int64_t>(version) : std::nullopt;
+      record.fields = want_fields ? &fields : nullptr;
+    } else if (type_name == "STATE") {
+      if (!has_value) throw Error(where(), "STATE message has no 'value'");
+      type = MessageType::State;
+      state.raw_value = value_raw;
+      state.value = Json::parse(value_raw, where());
+    } else if (type_name == "SCHEMA") {
+      need_stream("SCHEMA");
+      if (!has_schema) throw Error(where(stream_sv), "SCHEMA message has no 'schema'");
+      type = MessageType::Schema;
+      schema.stream = std::string(stream_sv);
+      schema.schema = Json::parse(schema_raw, where(stream_sv));
+      if (!schema.schema.is_object()) throw Error(where(stream_sv), "schema is not an object");
+      schema.key_properties = std::move(key_properties);
+      schema.has_key_properties = has_key_properties;
+      schema.bookmark_properties = std::move(bookmark_properties);
+    } else if (type_name == "ACTIVATE_VERSION") {
+      need_stream("ACTIVATE_VERSION");
+      if (!has_version) throw Error(where(stream_sv), "ACTIVATE_VERSION message has no 'version'");
+      type = MessageType::ActivateVersion;
+      activate.stream = std::string(stream_sv);
+      activate.version = version;
+    } else if (type_name == "BATCH") {
+      need_stream("BATCH");
+      if (!has_encoding) throw Error(where(stream_sv), "BATCH message has no 'encoding'");
+      if (!has_manifest) throw Error(where(stream_sv), "BATCH message has no 'manifest'");
+      type = MessageType::Batch;
+      batch.stream = std::string(stream_sv);
+      batch.encoding = Json::parse(encoding_raw, where(stream_sv));
+      batch.manifest = std::move(manifest);
+    } else {
+      std::string name(type_name);
+      log::warning_once("message type " + name,
+                        fmt::format("{}: unknown message type '{}', skipped (warned once per type)",
+                                    where().to_string(), name));
+      return false;
+    }
+    return true;
+  }
+};
+
+MessageReader::MessageReader(int fd, std::string source_name) : impl_(std::make_unique<Impl>()) {
+  impl_->fd = fd;
+  impl_->source = std::move(source_name);
+  impl_->allocate(kInitialBuffer);
+  enlarge_pipe(fd);
+}
+
+MessageReader::MessageReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+MessageReader MessageReader::from_string(std::string_view text, std::string source_name) {
+  auto impl = std::make_unique<Impl>();
+  impl->source = std::move(source_name);
+  impl->allocate(std::max<size_t>(text.size(), 64));
+  std::memcpy(impl->buf.get(), text.data(), text.size());
+  impl->end = text.size();
+  impl->eof = true;
+  return MessageReader(std::move(impl));
+}
+
+MessageReader::MessageReader(MessageReader&&) noexcept = default;
+MessageReader& MessageReader::operator=(MessageReader&&) noexcept = default;
+MessageReader::~MessageReader() = default;
+
+void MessageReader::set_record_fields(bool on) { impl_->want_fields = on; }
+
+bool MessageReader::next() {
+  while (impl_->next_line()) {
+    if (impl_->parse_line()) return true;
+  }
+  return false;
+}
+
+MessageType MessageReader::type() const noexcept { return impl_->type; }
+const SchemaMessage& MessageReader::schema() const noexcept { return impl_->schema; }
+const RecordMessage& MessageReader::record() const noexcept { return impl_->record; }
+const StateMessage& MessageReader::state() const noexcept { return impl_->state; }
+const ActivateVersionMessage& MessageReader::activate_version() const noexcept { return impl_->activate; }
+const BatchMessage& MessageReader::batch() const noexcept { return impl_->batch; }
+std::string_view MessageReader::line_text() const noexcept { return impl_->line; }
+std::int64_t MessageReader::line_number() const noexcept { return impl_->line_no; }
+const std::string& MessageReader::source_name() const noexcept { return impl_->source; }
+Location MessageReader::location(std::string_view stream) const { return impl_->where(stream); }
+
+}  // namespace singer

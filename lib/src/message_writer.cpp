@@ -1,0 +1,137 @@
+// Buffered Singer message output on stdout; the only code that writes there.
+#include "singer/message_writer.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "singer/error.hpp"
+
+namespace singer {
+
+void enlarge_pipe(int fd) noexcept {
+#ifdef F_SETPIPE_SZ
+  // Larger pipes mean fewer context switches between tap and target. Try 1 MiB,
+  // then whatever /proc/sys/fs/pipe-max-size allows an unprivileged user.
+  for (int size : {1 << 20, 1 << 19, 1 << 18}) {
+    if (::fcntl(fd, F_SETPIPE_SZ, size) >= 0) return;
+    if (errno != EPERM && errno != EBUSY) return;  // not a pipe, or no such fd
+  }
+#else
+  (void)fd;
+#endif
+}
+
+MessageWriter::MessageWriter(int fd) : fd_(fd), json_(buffer_) {
+  buffer_.reserve(kBufferBytes + (kBufferBytes >> 2));
+  enlarge_pipe(fd_);
+}
+
+MessageWriter::~MessageWriter() {
+  try {
+    flush();
+  } catch (...) {
+    // A destructor cannot report; the error path already flushed or failed loudly.
+  }
+}
+
+void MessageWriter::flush() {
+  const char* p = buffer_.data();
+  size_t left = buffer_.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      buffer_.clear();
+      throw Error(Location{"<stdout>", 0, ""}, "write failed: {}", std::strerror(err));
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  written_ += buffer_.size();
+  buffer_.clear();
+}
+
+void MessageWriter::write_schema(const SchemaMessage& message) {
+  json_.reset();
+  json_.begin_object();
+  json_.key("type");
+  json_.string("SCHEMA");
+  json_.key("stream");
+  json_.string(message.stream);
+  json_.key("schema");
+  json_.value(message.schema);
+  json_.key("key_properties");
+  json_.begin_array();
+  for (const auto& k : message.key_properties) json_.string(k);
+  json_.end_array();
+  if (!message.bookmark_properties.empty()) {
+    json_.key("bookmark_properties");
+    json_.begin_array();
+    for (const auto& k : message.bookmark_properties) json_.string(k);
+    json_.end_array();
+  }
+  json_.end_object();
+  buffer_.push_back('\n');
+  maybe_flush();
+}
+
+JsonWriter& MessageWriter::begin_record(std::string_view stream) {
+  buffer_ += R"({"type":"RECORD","stream":)";
+  append_json_string(buffer_, stream);
+  buffer_ += R"(,"record":)";
+  json_.reset();
+  return json_;
+}
+
+void MessageWriter::end_record(std::string_view time_extracted, std::optional<std::int64_t> version) {
+  if (!time_extracted.empty()) {
+    buffer_ += R"(,"time_extracted":)";
+    append_json_string(buffer_, time_extracted);
+  }
+  if (version) {
+    buffer_ += R"(,"version":)";
+    buffer_ += std::to_string(*version);
+  }
+  buffer_ += "}\n";
+  maybe_flush();
+}
+
+void MessageWriter::write_record(std::string_view stream, std::string_view record_json,
+                                 std::string_view time_extracted) {
+  begin_record(stream);
+  buffer_ += record_json;
+  end_record(time_extracted);
+}
+
+void MessageWriter::write_state(const Json& value) {
+  json_.reset();
+  json_.begin_object();
+  json_.key("type");
+  json_.string("STATE");
+  json_.key("value");
+  json_.value(value);
+  json_.end_object();
+  buffer_.push_back('\n');
+  flush();
+}
+
+void MessageWriter::write_activate_version(std::string_view stream, std::int64_t version) {
+  buffer_ += R"({"type":"ACTIVATE_VERSION","stream":)";
+  append_json_string(buffer_, stream);
+  buffer_ += R"(,"version":)";
+  buffer_ += std::to_string(version);
+  buffer_ += "}\n";
+  maybe_flush();
+}
+
+void MessageWriter::write_line(std::string_view text) {
+  buffer_ += text;
+  buffer_.push_back('\n');
+  maybe_flush();
+}
+
+}  // namespace singer

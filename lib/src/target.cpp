@@ -1,0 +1,246 @@
+// run_target(): reads messages, validates records, routes them to one Sink per stream,
+// and prints a STATE value only once every record before it is durable in every sink.
+#include "singer/target.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <unordered_map>
+
+#include "cli_args.hpp"
+#include "singer/config.hpp"
+#include "singer/log.hpp"
+#include "singer/message_reader.hpp"
+#include "singer/message_writer.hpp"
+#include "singer/schema.hpp"
+
+namespace singer {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+struct StreamTarget {
+  std::unique_ptr<Sink> sink;
+  SchemaMessage schema;
+  Schema validator;
+  std::int64_t records = 0;
+  std::optional<std::int64_t> version;
+};
+
+// "2026-11-20T23:00:00.123456Z", recomputed at most once per millisecond-ish call site.
+std::string utc_now_iso() {
+  auto now = std::chrono::system_clock::now();
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(micros / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros % 1000000);
+}
+
+bool key_present(const RecordFields& fields, std::string_view key) {
+  const auto& nodes = fields.nodes;
+  for (std::uint32_t i = 1; i < nodes.size(); i = nodes[i].end) {
+    if (nodes[i].key == key) return nodes[i].kind != FieldNode::Kind::Null;
+  }
+  return false;
+}
+
+class TargetRun {
+ public:
+  TargetRun(const TargetSpec& spec, Json config, int input_fd, std::string input_name)
+      : spec_(spec), config_(std::move(config)), reader_(input_fd, std::move(input_name)) {
+    const Json* v = config_.find("validate_records");
+    validate_ = !(v && v->is_bool() && !v->as_bool());
+    if (const Json* n = config_.find("batch_size_rows"); n && n->as_int() && *n->as_int() > 0) {
+      batch_rows_ = *n->as_int();
+    }
+    if (const Json* s = config_.find("max_batch_seconds"); s && s->is_number()) {
+      max_batch_age_ = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s->as_double()));
+    }
+    reader_.set_record_fields(validate_);
+    last_drain_ = Clock::now();
+    refresh_clock();
+  }
+
+  void run() {
+    try {
+      while (reader_.next()) {
+        switch (reader_.type()) {
+          case MessageType::Record: on_record(reader_.record()); break;
+          case MessageType::Schema: on_schema(reader_.schema()); break;
+          case MessageType::State: on_state(reader_.state()); break;
+          case MessageType::ActivateVersion: on_activate_version(reader_.activate_version()); break;
+          case MessageType::Batch:
+            throw Error(reader_.location(reader_.batch().stream),
+                        "BATCH messages are not supported by {}", spec_.info.name);
+        }
+      }
+    } catch (...) {
+      // Records before the failure were valid: make them durable and report the last
+      // state they cover, so a rerun resumes from there. Then fail loudly.
+      try {
+        drain();
+      } catch (const std::exception& e) {
+        log::warning("could not flush after the error: {}", e.what());
+      }
+      throw;
+    }
+    drain();
+    for (const std::string& name : stream_order_) {
+      log::metric_counter("record_count", streams_.find(name)->second.records, name);
+    }
+  }
+
+ private:
+  void on_record(const RecordMessage& record) {
+    auto it = streams_.find(record.stream);
+    if (it == streams_.end()) {
+      throw Error(reader_.location(record.stream), "RECORD before any SCHEMA for this stream");
+    }
+    StreamTarget& stream = it->second;
+    ++stream.records;
+    if (validate_) {
+      for (const auto& key : stream.schema.key_properties) {
+        if (!key_present(*record.fields, key)) {
+          throw Error(reader_.location(record.stream), "record {} is missing key property '{}'",
+                      stream.records, key);
+        }
+      }
+      if (auto error = stream.validator.validate(*record.fields)) {
+        throw Error(reader_.location(record.stream), "record {}{}{}", stream.records,
+                    error->path.empty() ? ": " : " ", describe(*error));
+      }
+    }
+    RecordContext context;
+    context.sequence = ++sequence_;
+    if ((sequence_ & 1023) == 0) refresh_clock();
+    context.received_at = now_iso_;
+    context.batched_at = now_iso_;
+    context.table_version = record.version ? record.version : stream.version;
+    stream.sink->write(record, context);
+    ++pending_records_;
+  }
+
+  void on_schema(const SchemaMessage& message) {
+    Location where = reader_.location(message.stream);
+    const Json* props = message.schema.find("properties");
+    if (!props || !props->is_object()) {
+      // The Meltano SDK's target tests require a stream without properties to fail.
+      throw Error(where, "schema has no 'properties'");
+    }
+    if (!message.has_key_properties) {
+      log::warning_once("no key_properties " + message.stream,
+                        fmt::format("{}: SCHEMA has no 'key_properties'; loading the stream without keys",
+                                    where.to_string()));
+    }
+    Schema validator = Schema::compile(message.schema, where);
+    auto it = streams_.find(message.stream);
+    if (it == streams_.end()) {
+      StreamTarget stream;
+      stream.schema = message;
+      stream.validator = std::move(validator);
+      stream.sink = spec_.make_sink(message, config_);
+      streams_.emplace(message.stream, std::move(stream));
+      stream_order_.push_back(message.stream);
+      return;
+    }
+    StreamTarget& stream = it->second;
+    if (stream.schema.schema == message.schema && stream.schema.key_properties == message.key_properties) {
+      return;  // taps repeat SCHEMA, e.g. once per parent of a child stream
+    }
+    stream.sink->schema_changed(message);
+    stream.schema = message;
+    stream.validator = std::move(validator);
+  }
+
+  void on_state(const StateMessage& message) {
+    pending_state_ = std::string(message.raw_value);
+    if (pending_records_ == 0 || pending_records_ >= batch_rows_ || Clock::now() - last_drain_ >= max_batch_age_) {
+      drain();
+    }
+  }
+
+  void on_activate_version(const ActivateVersionMessage& message) {
+    auto it = streams_.find(message.stream);
+    if (it == streams_.end()) {
+      throw Error(reader_.location(message.stream), "ACTIVATE_VERSION before any SCHEMA for this stream");
+    }
+    it->second.version = message.version;
+    it->second.sink->activate_version(message.version);
+  }
+
+  // Every sink durable first, then the state that those records allow.
+  void drain() {
+    if (pending_records_ > 0) {
+      for (auto& [name, stream] : streams_) stream.sink->flush();
+    }
+    pending_records_ = 0;
+    last_drain_ = Clock::now();
+    if (pending_state_) {
+      out_.write_line(*pending_state_);
+      out_.flush();
+      pending_state_.reset();
+    }
+  }
+
+  void refresh_clock() { now_iso_ = utc_now_iso(); }
+
+  const TargetSpec& spec_;
+  Json config_;
+  MessageReader reader_;
+  MessageWriter out_;
+  bool validate_ = true;
+  std::int64_t batch_rows_ = 100000;
+  Clock::duration max_batch_age_ = std::chrono::seconds(1);
+  std::unordered_map<std::string, StreamTarget, StringHash, std::equal_to<>> streams_;
+  std::vector<std::string> stream_order_;  // first-SCHEMA order, for stable logs
+  std::optional<std::string> pending_state_;
+  std::int64_t pending_records_ = 0;
+  std::int64_t sequence_ = 0;
+  Clock::time_point last_drain_;
+  std::string now_iso_;
+};
+
+}  // namespace
+
+int run_target(int argc, char** argv, const TargetSpec& spec) {
+  CLI::App app{spec.info.description, spec.info.name};
+  detail::CommonArgs common;
+  std::string input;
+  detail::add_common_options(app, common);
+  app.add_option("--input", input, "Read messages from FILE instead of stdin")->type_name("FILE");
+  app.footer(fmt::format(
+      "Reads Singer messages on stdin and prints each STATE value on stdout once every record\n"
+      "before it is durably written.\n"
+      "Exit codes: 0 success, 1 failure in the data or destination, 2 usage or config error.\n"
+      "Example:\n  tap-csv --config tap.json | {0} --config {0}.json > state.json",
+      spec.info.name));
+  int exit_code = 0;
+  if (!detail::parse_args(app, argc, argv, exit_code)) return exit_code;
+  if (detail::handle_info_flags(common, spec.info)) return 0;
+
+  Json config = load_config(common.config, spec.info.name, spec.info.config_schema);
+  int fd = 0;
+  std::string name = "<stdin>";
+  if (!input.empty()) {
+    fd = ::open(input.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(Location{input}, "cannot open: {}", std::strerror(errno));
+    name = input;
+  }
+  TargetRun run(spec, std::move(config), fd, name);
+  run.run();
+  if (fd != 0) ::close(fd);
+  return 0;
+}
+
+}  // namespace singer

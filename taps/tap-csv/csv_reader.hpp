@@ -1,0 +1,90 @@
+// A streaming RFC 4180 reader: records come out as views into one large buffer, so a
+// file of any size is read in constant memory and no field is copied.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "singer/error.hpp"
+
+namespace tap_csv {
+
+struct CsvDialect {
+  char delimiter = ',';
+  char quote = '"';
+};
+
+class CsvReader {
+ public:
+  static constexpr std::size_t kBufferBytes = std::size_t{1} << 20;
+
+  // Opens a file. Throws Error("<path>: cannot open: <reason>"). `stream` only names
+  // the stream in error locations.
+  CsvReader(const std::string& path, CsvDialect dialect, std::string stream = {},
+            std::size_t buffer_bytes = kBufferBytes);
+  // Reads `text` as if it were the file `name`; a small buffer_bytes exercises every
+  // refill boundary in tests.
+  static CsvReader from_string(std::string text, std::string name, CsvDialect dialect = {},
+                               std::size_t buffer_bytes = kBufferBytes);
+
+  CsvReader(CsvReader&& other) noexcept;
+  CsvReader& operator=(CsvReader&&) = delete;
+  CsvReader(const CsvReader&) = delete;
+  ~CsvReader();
+
+  // Moves to the next record, skipping blank lines; false at the end of the input.
+  // The fields stay valid until the next call. Throws Error naming file and line for
+  // NUL bytes, invalid UTF-8, unterminated quotes and text after a closing quote.
+  bool next();
+
+  std::size_t size() const noexcept { return fields_.size(); }
+  std::string_view operator[](std::size_t i) const noexcept { return fields_[i]; }
+  const std::vector<std::string_view>& fields() const noexcept { return fields_; }
+
+  // The physical line (1-based) on which the current record starts.
+  std::int64_t line() const noexcept { return record_line_; }
+  const std::string& path() const noexcept { return path_; }
+  // Where the current record is, for errors about its content.
+  singer::Location location() const { return {path_, record_line_, stream_}; }
+
+ private:
+  enum class Step : std::uint8_t { Record, NeedMore, End };
+
+  CsvReader(std::string path, CsvDialect dialect, std::string stream, std::size_t buffer_bytes, int fd,
+            std::string text);
+  Step parse_record();
+  void refill();
+  void finish_record(unsigned char high_bits);
+  [[noreturn]] void fail_nul(std::int64_t line) const;
+
+  std::string path_;
+  std::string stream_;
+  CsvDialect dialect_;
+  int fd_ = -1;
+  std::string text_;  // the input when reading from a string
+  std::size_t text_pos_ = 0;
+
+  // Bytes [pos_, end_) of buffer_ are read but not yet parsed.
+  std::unique_ptr<char[]> buffer_;
+  std::size_t capacity_ = 0;
+  std::size_t pos_ = 0;
+  std::size_t end_ = 0;
+  bool eof_ = false;
+  bool bom_checked_ = false;
+
+  std::int64_t line_ = 1;  // physical line at pos_
+  std::int64_t record_line_ = 0;
+  std::vector<std::string_view> fields_;
+  std::vector<std::uint32_t> doubled_;  // fields holding "" pairs to collapse
+  bool first_quoted_ = false;
+
+  // Bytes that end an unquoted field, and bytes that interrupt a quoted one.
+  bool stop_plain_[256] = {};
+  bool stop_quoted_[256] = {};
+};
+
+}  // namespace tap_csv

@@ -1,0 +1,134 @@
+// JSONL files: the record's bytes as received (exact numbers, exact unicode), appended,
+// buffered, and fsynced whenever the target is about to emit a STATE.
+#include "jsonl_sink.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "singer/error.hpp"
+
+namespace target_jsonl {
+
+namespace {
+constexpr size_t kBufferBytes = size_t{1} << 20;
+constexpr size_t kMaxFileNameBytes = 240;
+
+// mkdir -p
+void make_directories(const std::string& path) {
+  std::string partial;
+  for (size_t i = 0; i <= path.size(); ++i) {
+    if (i == path.size() || path[i] == '/') {
+      if (!partial.empty() && ::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
+        throw singer::Error(singer::Location{path}, "cannot create directory: {}", std::strerror(errno));
+      }
+    }
+    if (i < path.size()) partial.push_back(path[i]);
+  }
+}
+}  // namespace
+
+JsonlOptions options_from_config(const singer::Json& config) {
+  JsonlOptions options;
+  if (const auto* p = config.find("destination_path"); p && p->is_string() && !p->as_string().empty()) {
+    options.destination_path = p->as_string();
+  }
+  if (const auto* m = config.find("add_record_metadata"); m && m->is_bool()) {
+    options.add_record_metadata = m->as_bool();
+  }
+  return options;
+}
+
+std::string file_name_for_stream(std::string_view stream) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string name;
+  for (size_t i = 0; i < stream.size(); ++i) {
+    auto c = static_cast<unsigned char>(stream[i]);
+    bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                c == '-' || (c == '.' && i > 0);
+    if (safe) {
+      name.push_back(static_cast<char>(c));
+    } else {
+      name.push_back('%');
+      name.push_back(kHex[c >> 4]);
+      name.push_back(kHex[c & 15]);
+    }
+  }
+  if (name.empty()) throw singer::Error(singer::Location{}, "stream name is empty");
+  name += ".jsonl";
+  if (name.size() > kMaxFileNameBytes) {
+    throw singer::Error(singer::Location{"", 0, std::string(stream.substr(0, 60))},
+                        "stream name too long for a file name ({} bytes)", stream.size());
+  }
+  return name;
+}
+
+JsonlSink::JsonlSink(std::string_view stream, const JsonlOptions& options)
+    : stream_(stream), add_metadata_(options.add_record_metadata) {
+  make_directories(options.destination_path);
+  path_ = options.destination_path + "/" + file_name_for_stream(stream);
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw singer::Error(singer::Location{path_}, "cannot open: {}", std::strerror(errno));
+  buffer_.reserve(kBufferBytes + 4096);
+}
+
+JsonlSink::~JsonlSink() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void JsonlSink::write(const singer::RecordMessage& record, const singer::RecordContext& context) {
+  if (!add_metadata_) {
+    buffer_ += record.record;
+  } else {
+    // Insert the _sdc_* members before the record's closing brace.
+    std::string_view body = record.record;
+    size_t close = body.rfind('}');
+    buffer_.append(body.data(), close);
+    bool empty = body.find_first_not_of(" \t\r\n", 1) == close;
+    if (!empty) buffer_.push_back(',');
+    buffer_ += R"("_sdc_extracted_at":)";
+    if (record.time_extracted.empty()) {
+      buffer_ += "null";
+    } else {
+      singer::append_json_string(buffer_, record.time_extracted);
+    }
+    buffer_ += R"(,"_sdc_received_at":")";
+    buffer_ += context.received_at;
+    buffer_ += R"(","_sdc_batched_at":")";
+    buffer_ += context.batched_at;
+    buffer_ += R"(","_sdc_sequence":)";
+    buffer_ += std::to_string(context.sequence);
+    buffer_ += R"(,"_sdc_table_version":)";
+    buffer_ += context.table_version ? std::to_string(*context.table_version) : "null";
+    buffer_.push_back('}');
+  }
+  buffer_.push_back('\n');
+  if (buffer_.size() >= kBufferBytes) write_buffer();
+}
+
+void JsonlSink::write_buffer() {
+  const char* p = buffer_.data();
+  size_t left = buffer_.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd_, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw singer::Error(singer::Location{path_}, "write failed: {}", std::strerror(errno));
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  buffer_.clear();
+}
+
+void JsonlSink::flush() {
+  write_buffer();
+  if (::fsync(fd_) != 0) {
+    throw singer::Error(singer::Location{path_}, "fsync failed: {}", std::strerror(errno));
+  }
+}
+
+}  // namespace target_jsonl

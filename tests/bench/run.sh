@@ -1,0 +1,287 @@
+#!/usr/bin/env bash
+# The harness behind `make bench`: deterministic data, every program and the limit it is
+# judged against measured best-of-N on this machine in this run, one table on stdout.
+set -euo pipefail
+
+usage() {
+    cat >&2 <<'EOF'
+usage: tests/bench/run.sh BUILD_DIR
+
+Runs the benchmarks against BUILD_DIR/bin (a Release build) and prints a markdown table.
+Data goes to BUILD_DIR/bench-data and is reused while bench-gen is unchanged.
+
+environment:
+  BENCH_RECORDS=N        records in the main data set (default 1000000)
+  BENCH_REPEATS=N        runs per measurement, best kept (default 3)
+  BENCH_PAIR_REPEATS=N   runs of each side of singer-run vs shell pipe (default 5)
+  BENCH_QUICK=1          skip the 10x-records peak RSS runs
+  BENCH_STRICT=1         exit 1 when a target is missed, not only on failures
+EOF
+    exit 2
+}
+
+[ $# -eq 1 ] || usage
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "$1" && pwd)
+records=${BENCH_RECORDS:-1000000}
+repeats=${BENCH_REPEATS:-3}
+pair_repeats=${BENCH_PAIR_REPEATS:-5}
+quick=${BENCH_QUICK:-0}
+strict=${BENCH_STRICT:-0}
+big_records=$((records * 10))
+bin=$build/bin
+data=$build/bench-data
+out=$data/out
+logs=$data/logs
+status=0
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+# The helpers come from the project build (tests/bench is added outside SINGER_TESTS);
+# if this build lacks them, build them alone rather than fail.
+tools=$build/tests/bench
+if [ ! -x "$tools/bench-run" ]; then
+    tools=$build/bench-tools
+    log "helpers not in this build; building them in $tools"
+    cmake -S "$here" -B "$tools" -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake --build "$tools" -j "$(nproc)" >/dev/null
+fi
+
+mkdir -p "$data" "$logs"
+
+# ---- data ------------------------------------------------------------------------------
+
+stream=$data/stream-$records.jsonl
+csv=$data/rows-$records.csv
+gen() {  # gen FILE FORMAT N: regenerate when missing or older than the generator
+    if [ ! -s "$1" ] || [ "$tools/bench-gen" -nt "$1" ]; then
+        log "generating $(basename "$1")"
+        "$tools/bench-gen" "$2" "$3" >"$1.part"
+        mv "$1.part" "$1"
+    fi
+}
+gen "$stream" singer "$records"
+gen "$csv" csv "$records"
+stream_bytes=$(stat -c %s "$stream")
+csv_bytes=$(stat -c %s "$csv")
+state_lines=$(( (records + 9999) / 10000 ))
+stream_lines=$((records + state_lines + 1))
+
+cat >"$data/target-off.json" <<EOF
+{"destination_path": "$out", "validate_records": false}
+EOF
+cat >"$data/target-on.json" <<EOF
+{"destination_path": "$out"}
+EOF
+cat >"$data/tap-strings.json" <<EOF
+{"files": [{"entity": "bench", "path": "$csv", "keys": ["id"]}]}
+EOF
+cat >"$data/tap-infer.json" <<EOF
+{"files": [{"entity": "bench", "path": "$csv", "keys": ["id"]}], "infer_types": true}
+EOF
+cat >"$data/tap-big.json" <<EOF
+{"files": [{"entity": "bench", "path": "$data/rows-big.csv", "keys": ["id"]}]}
+EOF
+
+# ---- measuring -------------------------------------------------------------------------
+
+declare -A SECS=() RSS=() FAILED=()
+
+fresh_out() { rm -rf "$out" "$data/state.json"; mkdir -p "$out"; }
+
+# run_once KEY CMD: one run under bench-run; keeps the best time and the largest RSS.
+run_once() {
+    local key=$1 cmd=$2 t r rc=0
+    fresh_out
+    "$tools/bench-run" -o "$data/result" -- bash -c "$cmd" 2>"$logs/$key.err" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        log "$key: exit $rc: $cmd"
+        tail -n 5 "$logs/$key.err" | sed 's/^/    /' >&2
+        FAILED[$key]="exit $rc"
+        status=1
+        return 1
+    fi
+    read -r t r <"$data/result"
+    if [ -z "${SECS[$key]:-}" ] || awk -v a="$t" -v b="${SECS[$key]}" 'BEGIN { exit !(a < b) }'; then
+        SECS[$key]=$t
+    fi
+    if [ "$r" -gt "${RSS[$key]:-0}" ]; then RSS[$key]=$r; fi
+}
+
+# measure KEY CMD: best of $repeats runs (the machine is shared and noisy).
+measure() {
+    local key=$1 cmd=$2 i
+    log "$key"
+    for ((i = 1; i <= repeats; i++)); do
+        run_once "$key" "$cmd" || return 0
+    done
+}
+
+# check KEY WHAT GOT WANT: a wrong count turns a fast run into a failure.
+check() {
+    if [ -z "${FAILED[$1]:-}" ] && [ "$3" != "$4" ]; then
+        log "$1: $2: got $3, want $4"
+        FAILED[$1]="wrong $2"
+        status=1
+    fi
+}
+
+have() { [ -x "$bin/$1" ]; }
+lines_of() { if [ -f "$1" ]; then wc -l <"$1"; else echo "no file"; fi; }
+
+# ---- runs ------------------------------------------------------------------------------
+
+measure lines "cat $stream | $tools/bench-lines >$data/count"
+check lines lines "$(cat "$data/count")" "$stream_lines"
+measure copy "cat $stream | $tools/bench-copy $out/copy.jsonl >$data/count"
+check copy records "$(cat "$data/count")" "$records"
+measure parse "cat $stream | $tools/bench-parse >$data/count"
+check parse lines "$(cut -d' ' -f1 "$data/count")" "$stream_lines"
+
+if have target-jsonl; then
+    measure jsonl_off "cat $stream | $bin/target-jsonl --config $data/target-off.json >/dev/null"
+    check jsonl_off "records written" "$(lines_of "$out/bench.jsonl")" "$records"
+    measure jsonl_on "cat $stream | $bin/target-jsonl --config $data/target-on.json >/dev/null"
+    check jsonl_on "records written" "$(lines_of "$out/bench.jsonl")" "$records"
+fi
+
+measure csv_lines "cat $csv | $tools/bench-lines >$data/count"
+check csv_lines lines "$(cat "$data/count")" "$((records + 1))"
+if have tap-csv; then
+    measure csv_strings "$bin/tap-csv --config $data/tap-strings.json >/dev/null"
+    measure csv_infer "$bin/tap-csv --config $data/tap-infer.json >/dev/null"
+fi
+
+# singer-run against the same pair in a plain pipe, interleaved so drift in the
+# machine's load hits both sides alike.
+if have tap-csv && have target-jsonl && have singer-run; then
+    tap="$bin/tap-csv --config $data/tap-strings.json"
+    target="$bin/target-jsonl --config $data/target-on.json"
+    log "singer-run vs shell pipe"
+    for ((i = 1; i <= pair_repeats; i++)); do
+        run_once pipe "$tap | $target >/dev/null" || break
+        check pipe "records written" "$(lines_of "$out/bench.jsonl")" "$records"
+        run_once singer_run "$bin/singer-run --state $data/state.json '$tap' '$target' >/dev/null" || break
+        check singer_run "records written" "$(lines_of "$out/bench.jsonl")" "$records"
+    done
+fi
+
+# Peak RSS at 10x the records. The target reads the generator's pipe directly (its RSS
+# is all this run is for); tap-csv needs a file, removed afterwards: it is large.
+if [ "$quick" != 1 ]; then
+    if have target-jsonl; then
+        log "target-jsonl at $big_records records"
+        run_once jsonl_big "$tools/bench-gen singer $big_records | $bin/target-jsonl --config $data/target-on.json >/dev/null" &&
+            check jsonl_big "records written" "$(lines_of "$out/bench.jsonl")" "$big_records"
+        fresh_out
+    fi
+    if have tap-csv; then
+        log "tap-csv at $big_records records"
+        "$tools/bench-gen" csv "$big_records" >"$data/rows-big.csv"
+        run_once csv_big "$bin/tap-csv --config $data/tap-big.json | $tools/bench-lines >$data/count" &&
+            check csv_big "lines out" "$(($(cat "$data/count") >= big_records))" 1
+        rm -f "$data/rows-big.csv"
+    fi
+fi
+rm -rf "$out"
+
+# ---- report ----------------------------------------------------------------------------
+
+# count N: 1000000 -> "1 M", 100000 -> "100 k"
+count() { awk -v n="$1" 'BEGIN { if (n >= 1e6) printf "%g M", n / 1e6; else if (n >= 1e3) printf "%g k", n / 1e3; else printf "%d", n }'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { r = n / s; if (r >= 1e6) printf "%.2f M", r / 1e6; else printf "%.0f k", r / 1e3 }'; }
+mbs() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", b / s / 1e6 }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f%%", 100 * a / b }'; }
+missed=0
+# judge OK TEXT: sets CELL to TEXT plus PASS or MISS; a miss counts for BENCH_STRICT.
+judge() {
+    if [ "$1" = 1 ]; then CELL="$2 PASS"; else CELL="$2 MISS"; missed=1; fi
+}
+
+# row LABEL KEY BYTES VS_LIMIT TARGET
+row() {
+    local label=$1 key=$2 bytes=$3
+    if [ -n "${FAILED[$key]:-}" ]; then
+        printf '| %s | FAILED (%s) | | | | %s |\n' "$label" "${FAILED[$key]}" "$5"
+    elif [ -z "${SECS[$key]:-}" ]; then
+        printf '| %s | not built | | | | %s |\n' "$label" "$5"
+    else
+        printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$(rate "$records" "${SECS[$key]}")" \
+            "$(mbs "$bytes" "${SECS[$key]}")" "$(mib "${RSS[$key]}")" "$4" "$5"
+    fi
+}
+ok() { [ -n "${SECS[$1]:-}" ] && [ -z "${FAILED[$1]:-}" ]; }
+# share KEY LIMIT: KEY's throughput as a percentage of LIMIT's; share_ok: is it >= MIN?
+share() { pct "${SECS[$2]}" "${SECS[$1]}"; }
+share_ok() { awk -v a="${SECS[$2]}" -v b="${SECS[$1]}" -v m="$3" 'BEGIN { print (100 * a / b >= m) ? 1 : 0 }'; }
+speed_ok() { awk -v n="$records" -v s="${SECS[$1]}" -v m="$2" 'BEGIN { print (n / s >= m) ? 1 : 0 }'; }
+# target_cell KEY TEXT OK: the target column, judged only when KEY ran.
+target_cell() {
+    if ok "$1"; then judge "$3" "$2"; else CELL=$2; fi
+}
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+echo
+echo "## singer-cpp bench: $(count "$records") records, $((stream_bytes / records)) bytes a record"
+echo
+echo "$cpu, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "Best of $repeats runs (singer-run vs pipe: $pair_repeats each, interleaved). MB/s is"
+echo "input bytes (10^6) per wall second; peak RSS is the largest single process of the run."
+echo
+echo "| case | records/s | MB/s | peak RSS | vs limit | target |"
+echo "|---|---:|---:|---:|---:|---|"
+row "limit: cat stream \| line reader" lines "$stream_bytes" — —
+row "limit: raw copy (simdjson raw_json)" copy "$stream_bytes" — —
+row "limit: simdjson On-Demand parse, all fields" parse "$stream_bytes" — —
+for v in off on; do
+    key=jsonl_$v
+    min=$([ $v = off ] && echo 70 || echo 40)
+    vs=""; flag=0
+    if ok $key && ok copy; then vs="$(share $key copy) of raw copy"; flag=$(share_ok $key copy "$min"); fi
+    target_cell $key "≥ $min% of raw copy" "$flag"
+    row "target-jsonl, validation $v" $key "$stream_bytes" "$vs" "$CELL"
+done
+row "limit: cat csv \| line reader" csv_lines "$csv_bytes" — —
+for v in strings infer; do
+    key=csv_$v
+    min=$([ $v = strings ] && echo 1500000 || echo 1000000)
+    vs=""; flag=0
+    if ok $key && ok csv_lines; then vs="$(share $key csv_lines) of cat csv"; fi
+    if ok $key; then flag=$(speed_ok $key "$min"); fi
+    label=$([ $v = strings ] && echo "tap-csv, string columns" || echo "tap-csv, infer_types")
+    target_cell $key "≥ $(count "$min") records/s" "$flag"
+    row "$label" $key "$csv_bytes" "$vs" "$CELL"
+done
+row "shell pipe: tap-csv \| target-jsonl" pipe "$csv_bytes" — —
+vs=""; flag=0
+if ok singer_run && ok pipe; then
+    vs=$(awk -v a="${SECS[singer_run]}" -v b="${SECS[pipe]}" 'BEGIN { printf "%+.1f%% over pipe", 100 * (a / b - 1) }')
+    flag=$(awk -v a="${SECS[singer_run]}" -v b="${SECS[pipe]}" 'BEGIN { print (a / b - 1 <= 0.03) ? 1 : 0 }')
+fi
+target_cell singer_run "≤ +3% over pipe" "$flag"
+row "singer-run: tap-csv → target-jsonl" singer_run "$csv_bytes" "$vs" "$CELL"
+
+if [ "$quick" != 1 ]; then
+    echo
+    echo "| peak RSS | $(count "$records") records | $(count "$big_records") records | target |"
+    echo "|---|---:|---:|---|"
+    # Flat means within 10% + 2 MiB: allocator noise, not growth with input.
+    for pair in "target-jsonl, validation on:jsonl_on:jsonl_big" "tap-csv, string columns:csv_strings:csv_big"; do
+        IFS=: read -r label small big <<<"$pair"
+        if ok "$small" && ok "$big"; then
+            flag=$(awk -v a="${RSS[$small]}" -v b="${RSS[$big]}" 'BEGIN { print (b <= a * 1.1 + 2048) ? 1 : 0 }')
+            judge "$flag" flat
+            printf '| %s | %s | %s | %s |\n' "$label" "$(mib "${RSS[$small]}")" "$(mib "${RSS[$big]}")" "$CELL"
+        else
+            printf '| %s | %s | %s | flat |\n' "$label" "${FAILED[$small]:-n/a}" "${FAILED[$big]:-n/a}"
+        fi
+    done
+fi
+echo
+
+for p in target-jsonl tap-csv singer-run; do
+    have "$p" || { log "$p is not built in $bin"; status=1; }
+done
+if [ "$strict" = 1 ] && [ "$missed" = 1 ]; then status=1; fi
+exit "$status"
