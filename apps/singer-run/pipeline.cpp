@@ -132,7 +132,7 @@ class Runner {
     Spawned target = spawn({setup_.target.path, setup_.target.argv, setup_.workdir,
                             data.read.get(), state.write.get(), target_log.write.get()});
     if (target.exec_errno != 0) {
-      throw singer::UsageError({setup_.target.label()}, "cannot run '{}': {}", setup_.target.path,
+      throw singer::UsageError({setup_.target.label()}, "cannot run '{}': {}", setup_.target.argv[0],
                                std::strerror(target.exec_errno));
     }
     target_.pid = target.pid;
@@ -151,7 +151,7 @@ class Runner {
       while (::waitpid(target_.pid, &status, 0) < 0 && errno == EINTR) {
       }
       target_.result.exited = true;
-      throw singer::UsageError({setup_.tap.label()}, "cannot run '{}': {}", setup_.tap.path,
+      throw singer::UsageError({setup_.tap.label()}, "cannot run '{}': {}", setup_.tap.argv[0],
                                std::strerror(tap.exec_errno));
     }
     tap_.pid = tap.pid;

@@ -85,7 +85,9 @@ void add_common_options(CLI::App& app, CommonArgs& args) {
   app.add_option("--config", args.config,
                  "Config JSON file; repeat to merge several, later files win. Settings can "
                  "also come from the environment (see --about).")
-      ->type_name("FILE");
+      ->type_name("FILE")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_flag("--about", args.about, "Print the program's capabilities and settings, then exit");
   app.add_option("--format", args.format, "Format for --about: json or markdown")
       ->check(CLI::IsMember({"json", "markdown"}));

@@ -31,6 +31,8 @@ struct MessageReader::Impl {
   std::string source;
   bool eof = false;
   bool want_fields = false;
+  bool bare_records = false;
+  std::string bare_stream;
 
   // buffer [0, cap + padding); unread data is [begin, end); `scanned` marks how far
   // past begin we already looked for a newline.
@@ -228,6 +230,29 @@ struct MessageReader::Impl {
     return out;
   }
 
+  // A BATCH file line: the whole line is the record.
+  bool parse_bare_record(od::document& doc, size_t first, size_t last) {
+    fields.nodes.clear();
+    if (want_fields) {
+      od::value root;
+      if (auto e = doc.get_value().get(root)) invalid(e);
+      walk(root, {}, 0);
+    } else {
+      od::object object;
+      if (auto e = doc.get_object().get(object)) invalid(e);
+      std::string_view raw;
+      if (auto e = object.raw_json().get(raw)) invalid(e);
+    }
+    if (line[last - 1] != '}') throw Error(where(), "invalid JSON: unexpected content after the value");
+    type = MessageType::Record;
+    record.stream = bare_stream;
+    record.record = line.substr(first, last - first);
+    record.time_extracted = {};
+    record.version.reset();
+    record.fields = want_fields ? &fields : nullptr;
+    return true;
+  }
+
   // Parses `line` into the message fields; false if the line is skipped.
   bool parse_line() {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -245,6 +270,7 @@ struct MessageReader::Impl {
     size_t room = static_cast<size_t>(buf.get() + cap + simdjson::SIMDJSON_PADDING - base);
     od::document doc;
     if (auto e = parser.iterate(base, line.size(), room).get(doc)) invalid(e);
+    if (bare_records) return parse_bare_record(doc, first, last);
     od::object message;
     if (auto e = doc.get_object().get(message)) invalid(e);
 
@@ -425,6 +451,11 @@ MessageReader& MessageReader::operator=(MessageReader&&) noexcept = default;
 MessageReader::~MessageReader() = default;
 
 void MessageReader::set_record_fields(bool on) { impl_->want_fields = on; }
+
+void MessageReader::set_bare_records(std::string stream) {
+  impl_->bare_records = true;
+  impl_->bare_stream = std::move(stream);
+}
 
 bool MessageReader::next() {
   while (impl_->next_line()) {

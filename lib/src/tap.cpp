@@ -122,7 +122,7 @@ int run_tap(int argc, char** argv, const TapSpec& spec) {
   app.add_flag("--discover", discover, "Print the catalog of available streams, then exit");
   app.footer(fmt::format("Exit codes: 0 success, 1 failure in the data or source, 2 usage or config error.\n"
                          "Example:\n  {0} --config {0}.json --discover > catalog.json\n"
-                         "  {0} --config {0}.json --catalog catalog.json --state state.json | target-jsonl --config target.json",
+                         "  {0} --config {0}.json --catalog catalog.json --state state.json | target-jsonl --config target.json\n",
                          spec.info.name));
   int exit_code = 0;
   if (!detail::parse_args(app, argc, argv, exit_code)) return exit_code;

@@ -3,6 +3,7 @@
 #include "singer/target.hpp"
 
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -55,6 +56,58 @@ bool key_present(const RecordFields& fields, std::string_view key) {
   return false;
 }
 
+// A BATCH file opened for reading, through `gzip -dc` when compressed (gzip is an
+// Essential Debian package, so this adds no dependency).
+class BatchFile {
+ public:
+  BatchFile(const std::string& path, bool gzip, const Location& where) : path_(path), where_(where) {
+    int file = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (file < 0) {
+      if (errno == ENOENT) throw Error(where, "batch file not found: {}", path);
+      throw Error(where, "cannot open batch file {}: {}", path, std::strerror(errno));
+    }
+    if (!gzip) {
+      fd_ = file;
+      return;
+    }
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(where, "pipe failed: {}", std::strerror(errno));
+    pid_ = ::fork();
+    if (pid_ < 0) throw Error(where, "fork failed: {}", std::strerror(errno));
+    if (pid_ == 0) {
+      ::dup2(file, 0);
+      ::dup2(fds[1], 1);
+      ::execlp("gzip", "gzip", "-dc", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(file);
+    ::close(fds[1]);
+    fd_ = fds[0];
+  }
+  ~BatchFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (pid_ > 0) ::waitpid(pid_, nullptr, 0);
+  }
+  int fd() const noexcept { return fd_; }
+
+  // After the last record: a failed decompression is an error, not a short batch.
+  void finish() {
+    if (pid_ <= 0) return;
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      throw Error(where_, "cannot decompress batch file {} (gzip -dc failed)", path_);
+    }
+  }
+
+ private:
+  std::string path_;
+  Location where_;
+  int fd_ = -1;
+  pid_t pid_ = -1;
+};
+
 class TargetRun {
  public:
   TargetRun(const TargetSpec& spec, Json config, int input_fd, std::string input_name)
@@ -76,13 +129,11 @@ class TargetRun {
     try {
       while (reader_.next()) {
         switch (reader_.type()) {
-          case MessageType::Record: on_record(reader_.record()); break;
+          case MessageType::Record: on_record(reader_.record(), reader_); break;
           case MessageType::Schema: on_schema(reader_.schema()); break;
           case MessageType::State: on_state(reader_.state()); break;
           case MessageType::ActivateVersion: on_activate_version(reader_.activate_version()); break;
-          case MessageType::Batch:
-            throw Error(reader_.location(reader_.batch().stream),
-                        "BATCH messages are not supported by {}", spec_.info.name);
+          case MessageType::Batch: on_batch(reader_.batch()); break;
         }
       }
     } catch (...) {
@@ -102,22 +153,22 @@ class TargetRun {
   }
 
  private:
-  void on_record(const RecordMessage& record) {
+  void on_record(const RecordMessage& record, const MessageReader& from) {
     auto it = streams_.find(record.stream);
     if (it == streams_.end()) {
-      throw Error(reader_.location(record.stream), "RECORD before any SCHEMA for this stream");
+      throw Error(from.location(record.stream), "RECORD before any SCHEMA for this stream");
     }
     StreamTarget& stream = it->second;
     ++stream.records;
     if (validate_) {
       for (const auto& key : stream.schema.key_properties) {
         if (!key_present(*record.fields, key)) {
-          throw Error(reader_.location(record.stream), "record {} is missing key property '{}'",
+          throw Error(from.location(record.stream), "record {} is missing key property '{}'",
                       stream.records, key);
         }
       }
       if (auto error = stream.validator.validate(*record.fields)) {
-        throw Error(reader_.location(record.stream), "record {}{}{}", stream.records,
+        throw Error(from.location(record.stream), "record {}{}{}", stream.records,
                     error->path.empty() ? ": " : " ", describe(*error));
       }
     }
@@ -129,6 +180,34 @@ class TargetRun {
     context.table_version = record.version ? record.version : stream.version;
     stream.sink->write(record, context);
     ++pending_records_;
+  }
+
+  // BATCH (Meltano SDK): records in local JSONL files, optionally gzip-compressed.
+  void on_batch(const BatchMessage& batch) {
+    Location where = reader_.location(batch.stream);
+    if (streams_.find(batch.stream) == streams_.end()) {
+      throw Error(where, "BATCH before any SCHEMA for this stream");
+    }
+    const Json* format = batch.encoding.find("format");
+    if (!format || !format->is_string() || format->as_string() != "jsonl") {
+      throw Error(where, "BATCH encoding format {} is not supported (only jsonl)", format ? format->dump() : "none");
+    }
+    const Json* compression = batch.encoding.find("compression");
+    bool gzip = compression && compression->is_string() && compression->as_string() == "gzip";
+    if (compression && !gzip && !(compression->is_string() && compression->as_string() == "none") &&
+        !compression->is_null()) {
+      throw Error(where, "BATCH compression {} is not supported (gzip or none)", compression->dump());
+    }
+    for (const std::string& uri : batch.manifest) {
+      if (uri.rfind("file://", 0) != 0) throw Error(where, "BATCH manifest entry is not a file:// URI: {}", uri);
+      std::string path = uri.substr(7);
+      BatchFile file(path, gzip, where);
+      MessageReader records(file.fd(), path);
+      records.set_bare_records(batch.stream);
+      records.set_record_fields(validate_);
+      while (records.next()) on_record(records.record(), records);
+      file.finish();
+    }
   }
 
   void on_schema(const SchemaMessage& message) {
@@ -223,7 +302,7 @@ int run_target(int argc, char** argv, const TargetSpec& spec) {
       "Reads Singer messages on stdin and prints each STATE value on stdout once every record\n"
       "before it is durably written.\n"
       "Exit codes: 0 success, 1 failure in the data or destination, 2 usage or config error.\n"
-      "Example:\n  tap-csv --config tap.json | {0} --config {0}.json > state.json",
+      "Example:\n  tap-csv --config tap.json | {0} --config {0}.json > state.json\n",
       spec.info.name));
   int exit_code = 0;
   if (!detail::parse_args(app, argc, argv, exit_code)) return exit_code;

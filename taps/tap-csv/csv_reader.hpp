@@ -44,6 +44,9 @@ class CsvReader {
   std::size_t size() const noexcept { return fields_.size(); }
   std::string_view operator[](std::size_t i) const noexcept { return fields_[i]; }
   const std::vector<std::string_view>& fields() const noexcept { return fields_; }
+  // True when field i is ASCII without '"', '\\' or control characters, so it can be
+  // written as a JSON string by just quoting it.
+  bool plain(std::size_t i) const noexcept { return plain_[i] != 0; }
 
   // The physical line (1-based) on which the current record starts.
   std::int64_t line() const noexcept { return record_line_; }
@@ -56,9 +59,10 @@ class CsvReader {
 
   CsvReader(std::string path, CsvDialect dialect, std::string stream, std::size_t buffer_bytes, int fd,
             std::string text);
+  void allocate(std::size_t capacity);
   Step parse_record();
   void refill();
-  void finish_record(unsigned char high_bits);
+  void finish_record();
   [[noreturn]] void fail_nul(std::int64_t line) const;
 
   std::string path_;
@@ -79,12 +83,9 @@ class CsvReader {
   std::int64_t line_ = 1;  // physical line at pos_
   std::int64_t record_line_ = 0;
   std::vector<std::string_view> fields_;
+  std::vector<unsigned char> plain_;    // parallel to fields_
   std::vector<std::uint32_t> doubled_;  // fields holding "" pairs to collapse
   bool first_quoted_ = false;
-
-  // Bytes that end an unquoted field, and bytes that interrupt a quoted one.
-  bool stop_plain_[256] = {};
-  bool stop_quoted_[256] = {};
 };
 
 }  // namespace tap_csv

@@ -26,6 +26,10 @@ class MessageReader {
   // When on, RECORD messages carry their values in record().fields.
   void set_record_fields(bool on);
 
+  // Reads a BATCH file instead: every line is a bare record object of `stream`, and
+  // next() returns it as a RECORD message.
+  void set_bare_records(std::string stream);
+
   // Reads the next message; false at end of input. Blank lines are skipped; messages
   // of unknown type are skipped with one warning per type. Throws Error naming the
   // source and line for invalid JSON, NUL bytes or a message missing a required key.

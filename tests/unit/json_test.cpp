@@ -1,0 +1,542 @@
+// Json: the owned value and its parser, the string escaper, shortest doubles and the
+// streaming JsonWriter.
+#include "singer/json.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <string>
+
+using namespace singer;
+using Catch::Contains;
+
+namespace {
+
+Json parse(std::string_view text) { return Json::parse(text, Location{"<stdin>", 3}); }
+
+std::string escaped(std::string_view s) {
+  std::string out;
+  append_json_string(out, s);
+  return out;
+}
+
+std::string shortest(double d) {
+  std::string out;
+  append_json_double(out, d);
+  return out;
+}
+
+const std::string kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+}  // namespace
+
+// ---- parsing -------------------------------------------------------------------
+
+TEST_CASE("json parses null, booleans, numbers and strings", "[json]") {
+  CHECK(parse("null").is_null());
+  CHECK(parse("true").is_bool());
+  CHECK(parse("true").as_bool());
+  CHECK_FALSE(parse("false").as_bool());
+  CHECK(parse("false").type() == Json::Type::Bool);
+
+  Json n = parse("42");
+  CHECK(n.is_number());
+  CHECK(n.is_integer());
+  CHECK(n.as_int() == 42);
+  CHECK(n.number_text() == "42");
+
+  Json f = parse("-2.5e3");
+  CHECK(f.is_number());
+  CHECK_FALSE(f.is_integer());
+  CHECK(f.as_int() == std::nullopt);
+  CHECK(f.as_double() == -2500.0);
+
+  Json s = parse(R"("hello")");
+  CHECK(s.is_string());
+  CHECK(s.as_string() == "hello");
+}
+
+TEST_CASE("json parses arrays and objects with members in document order", "[json]") {
+  Json a = parse(R"([1, "two", [3], {"four": 4}, null, true])");
+  REQUIRE(a.is_array());
+  REQUIRE(a.size() == 6);
+  CHECK(a.items()[0].as_int() == 1);
+  CHECK(a.items()[1].as_string() == "two");
+  CHECK(a.items()[2].is_array());
+  CHECK(a.items()[2].items()[0].as_int() == 3);
+  CHECK(a.items()[3].find("four")->as_int() == 4);
+  CHECK(a.items()[4].is_null());
+  CHECK(a.items()[5].as_bool());
+
+  Json o = parse(R"({"z": 1, "a": {"y": [], "b": {}}, "m": "x"})");
+  REQUIRE(o.is_object());
+  REQUIRE(o.size() == 3);
+  CHECK(o.keys() == std::vector<std::string>{"z", "a", "m"});
+  CHECK(o.key(1) == "a");
+  CHECK(o.items()[1].keys() == std::vector<std::string>{"y", "b"});
+  CHECK(o.items()[1].items()[0].is_array());
+  CHECK(o.items()[1].items()[0].size() == 0);
+  CHECK(o.items()[1].items()[1].is_object());
+  CHECK(o.items()[1].items()[1].size() == 0);
+}
+
+TEST_CASE("json keeps number literals byte for byte", "[json]") {
+  for (const char* literal : {"12345678901234567890123456789", "1.000000000000000000001", "-0",
+                              "1E+400", "0.1", "-1.5e-7", "1e400", "123456789012345678901234567890.5"}) {
+    INFO(literal);
+    Json n = parse(literal);
+    CHECK(n.is_number());
+    CHECK(n.number_text() == literal);
+    CHECK(n.dump() == literal);
+
+    Json in_array = parse(std::string("[") + literal + "]");
+    CHECK(in_array.items()[0].number_text() == literal);
+    CHECK(in_array.dump() == std::string("[") + literal + "]");
+
+    Json in_object = parse(std::string(R"({"n": )") + literal + " }");
+    CHECK(in_object.find("n")->number_text() == literal);
+  }
+}
+
+TEST_CASE("json tells integers from other numbers by their literal", "[json]") {
+  CHECK(parse("-0").is_integer());
+  CHECK(parse("-0").as_int() == 0);
+  CHECK(parse("12345678901234567890123456789").is_integer());
+  CHECK(parse("12345678901234567890123456789").as_int() == std::nullopt);
+  CHECK(parse("9223372036854775807").as_int() == std::numeric_limits<std::int64_t>::max());
+  CHECK(parse("-9223372036854775808").as_int() == std::numeric_limits<std::int64_t>::min());
+  CHECK(parse("9223372036854775808").as_int() == std::nullopt);
+  CHECK_FALSE(parse("1.0").is_integer());
+  CHECK_FALSE(parse("1e2").is_integer());
+  CHECK_FALSE(parse("1E2").is_integer());
+  CHECK(parse("1.000000000000000000001").as_double() == 1.0);
+}
+
+TEST_CASE("json builds numbers from ints and doubles", "[json]") {
+  CHECK(Json(7).number_text() == "7");
+  CHECK(Json(std::int64_t{-9223372036854775807 - 1}).number_text() == "-9223372036854775808");
+  CHECK(Json(0.1).number_text() == "0.1");
+  CHECK(Json(1.5).dump() == "1.5");
+  CHECK(Json(std::nan("")).is_null());
+  CHECK(Json(std::numeric_limits<double>::infinity()).is_null());
+  CHECK(Json::number_literal("1.50").number_text() == "1.50");
+  CHECK(Json("text").is_string());
+  CHECK(Json(std::string_view("view")).as_string() == "view");
+  CHECK(Json(nullptr).is_null());
+  CHECK(Json().is_null());
+}
+
+TEST_CASE("json dump round-trips compact documents", "[json]") {
+  for (const char* text : {
+           R"({"a":1,"b":[true,false,null],"c":{"d":"e\"f\\g"},"n":-0.0e+1})",
+           R"([])",
+           R"({})",
+           R"([[],[{}],{"":""}])",
+           R"("é😀")",
+           R"({"z":1,"y":2,"x":3})",
+           R"("line\nbreak\ttab\u0001")",
+       }) {
+    INFO(text);
+    CHECK(parse(text).dump() == text);
+    CHECK(parse(parse(text).dump()) == parse(text));
+  }
+  CHECK(parse(" { \"a\" : [ 1 , 2 ] } ").dump() == R"({"a":[1,2]})");
+}
+
+TEST_CASE("json decodes unicode escapes including surrogate pairs", "[json]") {
+  CHECK(parse(R"("\u00e9")").as_string() == "\xC3\xA9");
+  CHECK(parse(R"("caf\u00E9")").as_string() == "caf\xC3\xA9");
+  CHECK(parse(R"("\ud83d\ude00")").as_string() == "\xF0\x9F\x98\x80");
+  CHECK(parse(R"("\u20ac")").as_string() == "\xE2\x82\xAC");
+  CHECK(parse(R"("\"\\\/\b\f\n\r\t")").as_string() == "\"\\/\b\f\n\r\t");
+  CHECK(parse(R"({"k\u00e9y": 1})").key(0) == "k\xC3\xA9y");
+  // The dump writes the characters themselves, not escapes.
+  CHECK(parse(R"("\u00e9\ud83d\ude00")").dump() == "\"\xC3\xA9\xF0\x9F\x98\x80\"");
+}
+
+TEST_CASE("json reports the location and the problem of invalid JSON", "[json]") {
+  CHECK_THROWS_WITH(parse(R"({"a": "b)"), Contains("<stdin>:3: invalid JSON: unclosed string"));
+  CHECK_THROWS_WITH(parse(R"("abc)"), Contains("<stdin>:3: invalid JSON: unclosed string"));
+  CHECK_THROWS_WITH(parse("{} x"),
+                    Contains("<stdin>:3: invalid JSON: unexpected content after the value"));
+  CHECK_THROWS_WITH(parse("[1] [2]"),
+                    Contains("<stdin>:3: invalid JSON: unexpected content after the value"));
+  CHECK_THROWS_WITH(parse("01"), Contains("<stdin>:3: invalid JSON: invalid number"));
+  CHECK_THROWS_WITH(parse("[01]"), Contains("<stdin>:3: invalid JSON: invalid number"));
+  CHECK_THROWS_WITH(parse(R"({"a": 01})"), Contains("<stdin>:3: invalid JSON: invalid number"));
+  CHECK_THROWS_WITH(parse("[1.]"), Contains("<stdin>:3: invalid JSON: invalid number"));
+  CHECK_THROWS_WITH(parse("[-]"), Contains("<stdin>:3: invalid JSON"));
+  CHECK_THROWS_WITH(parse("[tru]"), Contains("<stdin>:3: invalid JSON: invalid literal (expected true)"));
+  CHECK_THROWS_WITH(parse("[nul]"), Contains("<stdin>:3: invalid JSON: invalid literal (expected null)"));
+  CHECK_THROWS_WITH(parse("[fals]"), Contains("<stdin>:3: invalid JSON"));
+  CHECK_THROWS_WITH(parse(""), Contains("<stdin>:3: invalid JSON"));
+  CHECK_THROWS_WITH(parse("   "), Contains("<stdin>:3: invalid JSON"));
+  CHECK_THROWS_WITH(parse(R"({"a" 1})"), Contains("<stdin>:3: invalid JSON"));
+  CHECK_THROWS_WITH(parse(R"({"a":1,})"), Contains("<stdin>:3: invalid JSON"));
+  CHECK_THROWS_WITH(parse(R"([1,])"), Contains("<stdin>:3: invalid JSON"));
+  CHECK_THROWS_WITH(parse(R"({"a":1)"), Contains("<stdin>:3: invalid JSON"));
+  CHECK_THROWS_WITH(parse(R"([1, 2)"), Contains("<stdin>:3: invalid JSON"));
+  CHECK_THROWS_WITH(parse("\"a\x01b\""), Contains("<stdin>:3: invalid JSON"));
+  CHECK_THROWS_WITH(parse(R"("\x")"), Contains("<stdin>:3: invalid JSON: invalid string escape"));
+  CHECK_THROWS_WITH(parse("\"\xFF\""), Contains("<stdin>:3: invalid JSON: invalid UTF-8"));
+}
+
+TEST_CASE("json rejects content after a top-level scalar", "[json][!mayfail]") {
+  // A document is one value: "1 2" is two, like "{} x".
+  CHECK_THROWS_WITH(parse("1 2"), Contains("<stdin>:3: invalid JSON"));
+  CHECK_THROWS_WITH(parse("true x"), Contains("<stdin>:3: invalid JSON"));
+  CHECK_THROWS_WITH(parse(R"("a" "b")"), Contains("<stdin>:3: invalid JSON"));
+  CHECK_THROWS_WITH(parse("null }"), Contains("<stdin>:3: invalid JSON"));
+}
+
+TEST_CASE("json parse errors without a location say only what", "[json]") {
+  CHECK_THROWS_WITH(Json::parse("{} x"), "invalid JSON: unexpected content after the value");
+  CHECK_THROWS_WITH(Json::parse(R"(["a)", Location{"state.json"}),
+                    "state.json: invalid JSON: unclosed string");
+}
+
+// ---- building and changing -------------------------------------------------------
+
+TEST_CASE("json set, find, erase and operator[] keep insertion order", "[json]") {
+  Json o = Json::object();
+  o.set("b", 1);
+  o.set("a", "x");
+  o["c"] = true;
+  CHECK(o.keys() == std::vector<std::string>{"b", "a", "c"});
+  CHECK(o.dump() == R"({"b":1,"a":"x","c":true})");
+
+  // Replacing keeps the member where it was.
+  Json& stored = o.set("b", Json::array());
+  CHECK(&stored == o.find("b"));
+  CHECK(o.keys() == std::vector<std::string>{"b", "a", "c"});
+  CHECK(o.dump() == R"({"b":[],"a":"x","c":true})");
+  o["a"] = 2;
+  CHECK(o.dump() == R"({"b":[],"a":2,"c":true})");
+
+  // operator[] inserts null at the end when absent.
+  Json& d = o["d"];
+  CHECK(d.is_null());
+  CHECK(o.keys() == std::vector<std::string>{"b", "a", "c", "d"});
+
+  CHECK(o.find("nope") == nullptr);
+  CHECK(std::as_const(o).find("a")->as_int() == 2);
+
+  CHECK(o.erase("a"));
+  CHECK_FALSE(o.erase("a"));
+  CHECK(o.keys() == std::vector<std::string>{"b", "c", "d"});
+  CHECK(o.dump() == R"({"b":[],"c":true,"d":null})");
+  CHECK(o.size() == 3);
+
+  // Parsed objects keep document order through changes too.
+  Json p = parse(R"({"z":1,"y":2,"x":3})");
+  p.set("w", 4);
+  p.erase("y");
+  p.set("z", 0);
+  CHECK(p.dump() == R"({"z":0,"x":3,"w":4})");
+}
+
+TEST_CASE("json set and operator[] turn a null into an object, push_back into an array", "[json]") {
+  Json a;
+  a.set("k", 1);
+  CHECK(a.is_object());
+  CHECK(a.dump() == R"({"k":1})");
+
+  Json b;
+  b["x"]["y"] = "z";
+  CHECK(b.dump() == R"({"x":{"y":"z"}})");
+
+  Json c;
+  c.push_back(1);
+  c.push_back(Json::object());
+  CHECK(c.is_array());
+  CHECK(c.dump() == R"([1,{}])");
+
+  CHECK(Json().find("x") == nullptr);
+  CHECK(Json::array().find("x") == nullptr);
+}
+
+TEST_CASE("json equality compares values, not spelling or member order", "[json]") {
+  CHECK(parse("null") == Json());
+  CHECK(parse("true") == Json(true));
+  CHECK_FALSE(parse("true") == Json(false));
+  CHECK_FALSE(parse("0") == Json());
+  CHECK_FALSE(parse("\"1\"") == parse("1"));
+  CHECK(parse(R"("a")") == Json("a"));
+  CHECK_FALSE(parse(R"("a")") == Json("b"));
+
+  // Numbers: the same literal, or the same value when either has a fraction/exponent.
+  CHECK(parse("1") == Json(1));
+  CHECK(parse("1.0") == parse("1"));
+  CHECK(parse("1e0") == parse("1.00"));
+  CHECK(parse("0.1") == Json(0.1));
+  CHECK_FALSE(parse("1.5") == parse("1"));
+  CHECK(parse("12345678901234567890123456789") == parse("12345678901234567890123456789"));
+  CHECK_FALSE(parse("12345678901234567890") == parse("12345678901234567891"));
+
+  // Arrays in order; objects regardless of member order.
+  CHECK(parse("[1,2]") == parse("[1, 2]"));
+  CHECK_FALSE(parse("[1,2]") == parse("[2,1]"));
+  CHECK_FALSE(parse("[1,2]") == parse("[1,2,3]"));
+  CHECK(parse(R"({"a":1,"b":[2]})") == parse(R"({"b":[2],"a":1})"));
+  CHECK_FALSE(parse(R"({"a":1})") == parse(R"({"a":1,"b":2})"));
+  CHECK_FALSE(parse(R"({"a":1,"b":2})") == parse(R"({"a":1})"));
+  CHECK_FALSE(parse(R"({"a":1})") == parse(R"({"b":1})"));
+  CHECK_FALSE(parse(R"({"a":{"b":1}})") == parse(R"({"a":{"b":2}})"));
+  CHECK_FALSE(Json::object() == Json::array());
+  CHECK(Json::object() == parse("{}"));
+}
+
+TEST_CASE("json equality does not confuse numbers too large for a double", "[json][!mayfail]") {
+  // as_double() of 1E+400 is 0 (from_chars leaves it untouched on overflow), so these
+  // compare equal to each other and to zero.
+  CHECK_FALSE(parse("1E+400") == parse("0"));
+  CHECK_FALSE(parse("1E+400") == parse("0.0"));
+  CHECK_FALSE(parse("1E+400") == parse("-1E+400"));
+  CHECK_FALSE(parse("1E+400") == parse("2E+400"));
+}
+
+TEST_CASE("json dump_pretty indents nested documents for people", "[json]") {
+  Json doc = parse(R"({"a":[1,{"b":null}],"c":{},"d":[],"e":"x\"y"})");
+  CHECK(doc.dump_pretty() ==
+        "{\n"
+        "  \"a\": [\n"
+        "    1,\n"
+        "    {\n"
+        "      \"b\": null\n"
+        "    }\n"
+        "  ],\n"
+        "  \"c\": {},\n"
+        "  \"d\": [],\n"
+        "  \"e\": \"x\\\"y\"\n"
+        "}");
+  CHECK(parse(R"({"a":[1]})").dump_pretty(4) == "{\n    \"a\": [\n        1\n    ]\n}");
+  CHECK(parse("3.25").dump_pretty() == "3.25");
+  CHECK(parse("{}").dump_pretty() == "{}");
+  CHECK(parse(doc.dump_pretty()) == doc);
+  CHECK(parse(doc.dump_pretty()).dump() == doc.dump());
+}
+
+// ---- append_json_string and is_valid_utf8 ------------------------------------------
+
+TEST_CASE("append_json_string escapes quotes, backslashes and control characters", "[json]") {
+  CHECK(escaped("") == R"("")");
+  CHECK(escaped("plain text") == R"("plain text")");
+  CHECK(escaped("a\"b") == R"("a\"b")");
+  CHECK(escaped("a\\b") == R"("a\\b")");
+  CHECK(escaped("\n") == R"("\n")");
+  CHECK(escaped("\r\t\b\f") == R"("\r\t\b\f")");
+  CHECK(escaped("\x01") == R"("\u0001")");
+  CHECK(escaped("\x1f") == R"("\u001f")");
+  CHECK(escaped(std::string_view("a\0b", 3)) == R"("a\u0000b")");
+  CHECK(escaped("\x7f") == "\"\x7f\"");
+  CHECK(escaped("/") == R"("/")");
+
+  std::string out = "prefix:";
+  CHECK(append_json_string(out, "x\ny"));
+  CHECK(out == R"(prefix:"x\ny")");
+}
+
+TEST_CASE("append_json_string escapes U+2028 and U+2029 and passes other UTF-8 through", "[json]") {
+  CHECK(escaped("a\xE2\x80\xA8" "b") == R"("a\u2028b")");
+  CHECK(escaped("\xE2\x80\xA9") == R"("\u2029")");
+  CHECK(escaped("\xE2\x80\xA7") == "\"\xE2\x80\xA7\"");  // U+2027 is not special
+  std::string multibyte = "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xEF\xBF\xBF \xF4\x8F\xBF\xBF";
+  std::string out;
+  CHECK(append_json_string(out, multibyte));
+  CHECK(out == "\"" + multibyte + "\"");
+  // What we escape reads back as what we were given.
+  std::string tricky = std::string("q\"b\\n\n\x01\0", 9) + "\xE2\x80\xA8\xC3\xA9";
+  CHECK(Json::parse(escaped(tricky)).as_string() == tricky);
+}
+
+TEST_CASE("append_json_string writes U+FFFD for invalid UTF-8 and returns false", "[json]") {
+  std::string out;
+  CHECK_FALSE(append_json_string(out, "a\xFF" "b"));
+  CHECK(out == "\"a" + kReplacement + "b\"");
+
+  out.clear();
+  CHECK_FALSE(append_json_string(out, "\xC0\x80"));  // overlong NUL
+  CHECK(out.find("\xC0") == std::string::npos);
+  CHECK(out.find(kReplacement) != std::string::npos);
+  CHECK(is_valid_utf8(out));
+
+  out.clear();
+  CHECK_FALSE(append_json_string(out, "\xED\xA0\x80"));  // surrogate U+D800
+  CHECK(out.find("\xED") == std::string::npos);
+  CHECK(out.find(kReplacement) != std::string::npos);
+  CHECK(is_valid_utf8(out));
+
+  out.clear();
+  CHECK_FALSE(append_json_string(out, "x\xE2\x82"));  // truncated euro sign
+  CHECK(out.rfind("\"x" + kReplacement, 0) == 0);
+  CHECK(out.back() == '"');
+  CHECK(is_valid_utf8(out));
+
+  out.clear();
+  CHECK_FALSE(append_json_string(out, "\xF0\x9F\x98"));  // truncated emoji
+  CHECK(is_valid_utf8(out));
+
+  out.clear();
+  CHECK_FALSE(append_json_string(out, "\x80"));  // lone continuation byte
+  CHECK(out == "\"" + kReplacement + "\"");
+
+  out.clear();
+  CHECK_FALSE(append_json_string(out, "\xF4\x90\x80\x80"));  // above U+10FFFF
+  CHECK(is_valid_utf8(out));
+
+  out.clear();
+  CHECK_FALSE(append_json_string(out, "\xE0\x80\xAF"));  // overlong '/'
+  CHECK(out.find('/') == std::string::npos);
+  CHECK(is_valid_utf8(out));
+
+  // Escaping still happens around bad bytes.
+  out.clear();
+  CHECK_FALSE(append_json_string(out, "\"\xFF\n"));
+  CHECK(out == "\"\\\"" + kReplacement + "\\n\"");
+}
+
+TEST_CASE("is_valid_utf8 accepts well-formed UTF-8 only", "[json]") {
+  CHECK(is_valid_utf8(""));
+  CHECK(is_valid_utf8("ascii"));
+  CHECK(is_valid_utf8(std::string_view("\0", 1)));
+  CHECK(is_valid_utf8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"));
+  CHECK(is_valid_utf8("\xED\x9F\xBF"));      // U+D7FF
+  CHECK(is_valid_utf8("\xEE\x80\x80"));      // U+E000
+  CHECK(is_valid_utf8("\xF4\x8F\xBF\xBF"));  // U+10FFFF
+  CHECK_FALSE(is_valid_utf8("\xFF"));
+  CHECK_FALSE(is_valid_utf8("\xC0\x80"));
+  CHECK_FALSE(is_valid_utf8("\xC1\xBF"));
+  CHECK_FALSE(is_valid_utf8("\xE0\x9F\xBF"));
+  CHECK_FALSE(is_valid_utf8("\xF0\x8F\xBF\xBF"));
+  CHECK_FALSE(is_valid_utf8("\xED\xA0\x80"));
+  CHECK_FALSE(is_valid_utf8("\xED\xBF\xBF"));
+  CHECK_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));
+  CHECK_FALSE(is_valid_utf8("\xF5\x80\x80\x80"));
+  CHECK_FALSE(is_valid_utf8("\xE2\x82"));
+  CHECK_FALSE(is_valid_utf8("\xC3"));
+  CHECK_FALSE(is_valid_utf8("\x80"));
+  CHECK_FALSE(is_valid_utf8("ok\xC3(ok"));
+}
+
+// ---- append_json_double --------------------------------------------------------------
+
+TEST_CASE("append_json_double writes the shortest text that reads back the same", "[json]") {
+  CHECK(shortest(0.1) == "0.1");
+  CHECK(shortest(0.0) == "0");
+  CHECK(shortest(-0.0) == "-0");
+  CHECK(shortest(1.0) == "1");
+  CHECK(shortest(-2.5) == "-2.5");
+  CHECK(shortest(100.0) == "100");
+  CHECK(shortest(1e21) == "1e+21");
+  CHECK(shortest(5e-324) == "5e-324");
+  CHECK(shortest(0.1 + 0.2) == "0.30000000000000004");
+  CHECK(shortest(1.7976931348623157e308) == "1.7976931348623157e+308");
+
+  for (double d : {0.1, 1e21, 5e-324, 123456.789, -1e-7, 1.7976931348623157e308, 2.0 / 3.0,
+                   9007199254740993.0, 1e15, 1e16, 1e22}) {
+    std::string text = shortest(d);
+    INFO(text);
+    // Valid JSON numbers...
+    CHECK(Json::parse(text).is_number());
+    // ...that read back to the same double.
+    double back = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), back);
+    CHECK(ec == std::errc());
+    CHECK(p == text.data() + text.size());
+    CHECK(back == d);
+  }
+}
+
+TEST_CASE("append_json_double writes null for NaN and infinities", "[json]") {
+  CHECK(shortest(std::nan("")) == "null");
+  CHECK(shortest(std::numeric_limits<double>::infinity()) == "null");
+  CHECK(shortest(-std::numeric_limits<double>::infinity()) == "null");
+  std::string out = "[";
+  append_json_double(out, 1.5);
+  CHECK(out == "[1.5");
+}
+
+// ---- JsonWriter ----------------------------------------------------------------------
+
+TEST_CASE("json writer places commas in nested objects and arrays", "[json]") {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("a");
+  w.integer(1);
+  w.key("b");
+  w.begin_array();
+  w.integer(1);
+  w.number(2.5);
+  w.begin_object();
+  w.end_object();
+  w.begin_array();
+  w.end_array();
+  w.begin_array();
+  w.null();
+  w.boolean(false);
+  w.end_array();
+  w.string("s");
+  w.end_array();
+  w.key("c");
+  w.begin_object();
+  w.key("d");
+  w.null();
+  w.key("e");
+  w.begin_object();
+  w.key("f");
+  w.boolean(true);
+  w.end_object();
+  w.end_object();
+  w.key("g");
+  w.number_literal("1E+400");
+  w.key("h");
+  w.raw(R"({"x":[1]})");
+  w.key("i");
+  w.integer(-9223372036854775807 - 1);
+  w.end_object();
+  CHECK(out ==
+        R"({"a":1,"b":[1,2.5,{},[],[null,false],"s"],"c":{"d":null,"e":{"f":true}},)"
+        R"("g":1E+400,"h":{"x":[1]},"i":-9223372036854775808})");
+  CHECK(&w.out() == &out);
+  CHECK_NOTHROW(Json::parse(out));
+}
+
+TEST_CASE("json writer writes a Json value as dump() does", "[json]") {
+  Json doc = parse(R"({"a":[1,2,{"b":"c"}],"n":12345678901234567890123456789,"e":{}})");
+  std::string out;
+  JsonWriter w(out);
+  w.begin_array();
+  w.value(doc);
+  w.value(Json());
+  w.end_array();
+  CHECK(out == "[" + doc.dump() + ",null]");
+}
+
+TEST_CASE("json writer reset forgets a pending comma", "[json]") {
+  std::string out;
+  JsonWriter w(out);
+  w.integer(1);
+  w.reset();
+  out += "|";
+  w.integer(2);
+  CHECK(out == "1|2");
+}
+
+TEST_CASE("json writer rejects strings and keys that are not valid UTF-8", "[json]") {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  CHECK_THROWS_WITH(w.key("bad\xFF"), Contains("invalid UTF-8 in key"));
+  std::string out2;
+  JsonWriter w2(out2);
+  CHECK_THROWS_WITH(w2.string("bad\xC0\x80"), Contains("invalid UTF-8 in string"));
+  CHECK_THROWS_AS(w2.string("\xED\xA0\x80"), Error);
+  CHECK_THROWS_WITH(Json("x\xFF").dump(), Contains("invalid UTF-8 in string"));
+  std::string out3;
+  JsonWriter w3(out3);
+  CHECK_NOTHROW(w3.string("\xC3\xA9\xE2\x80\xA8"));
+  CHECK(out3 == "\"\xC3\xA9\\u2028\"");
+}
