@@ -8,7 +8,16 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+// GCC 12 reports a false -Wmaybe-uninitialized inside <regex> when optimizing with
+// sanitizers on; it is libstdc++'s code, not ours.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <regex>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #include <unordered_map>
 #include <utility>
 #include <vector>

@@ -1,7 +1,7 @@
 // RFC 4180 parsing over a refillable buffer. A record that runs past the end of the
 // buffer is parsed again from its start after the refill, which keeps the state
 // machine simple; with 1 MiB reads that costs one partial record per MiB. Fields are
-// found 16 bytes at a time (SSE2), which also tells which fields need JSON escaping.
+// found 16 or 32 bytes at a time (SSE2, AVX2), which also tells which fields need JSON escaping.
 #include "csv_reader.hpp"
 
 #include <fcntl.h>
@@ -13,7 +13,9 @@
 #include <cstring>
 #include <utility>
 
-#if defined(__SSE2__)
+#if defined(__AVX2__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -24,23 +26,120 @@ namespace tap_csv {
 using singer::Error;
 using singer::Location;
 
+namespace {
+
+// 16-byte loads may read this far past the end of the data.
+constexpr std::size_t kPadding = 64;
+
+// Finds the first of four stop bytes, and notes whether a byte before it needs JSON
+// escaping or a UTF-8 check: '"', '\\', control characters, bytes >= 0x80. Uses AVX2
+// when the build enables it (SINGER_SIMD), else SSE2, else a plain loop.
+class Scanner {
+ public:
+  Scanner(char a, char b, char c, char d) noexcept {
+#if defined(__AVX2__)
+    a_ = _mm256_set1_epi8(a);
+    b_ = _mm256_set1_epi8(b);
+    c_ = _mm256_set1_epi8(c);
+    d_ = _mm256_set1_epi8(d);
+#elif defined(__SSE2__)
+    a_ = _mm_set1_epi8(a);
+    b_ = _mm_set1_epi8(b);
+    c_ = _mm_set1_epi8(c);
+    d_ = _mm_set1_epi8(d);
+#else
+    for (char s : {a, b, c, d}) stop_[static_cast<unsigned char>(s)] = true;
+#endif
+  }
+
+  const unsigned char* find(const unsigned char* p, const unsigned char* end, bool& special) const noexcept {
+#if defined(__AVX2__)
+    const __m256i quote = _mm256_set1_epi8('"');
+    const __m256i backslash = _mm256_set1_epi8('\\');
+    const __m256i space = _mm256_set1_epi8(0x20);
+    for (; p < end; p += 32) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+      auto stops = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_or_si256(
+          _mm256_or_si256(_mm256_cmpeq_epi8(v, a_), _mm256_cmpeq_epi8(v, b_)),
+          _mm256_or_si256(_mm256_cmpeq_epi8(v, c_), _mm256_cmpeq_epi8(v, d_)))));
+      // Signed: bytes >= 0x80 are negative, so "< 0x20" also catches them.
+      auto specials = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_or_si256(
+          _mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, backslash)),
+          _mm256_cmpgt_epi8(space, v))));
+      if (const auto left = static_cast<std::size_t>(end - p); left < 32) {
+        const std::uint32_t valid = (std::uint32_t{1} << left) - 1;
+        stops &= valid;
+        specials &= valid;
+      }
+      if (stops != 0) {
+        const auto at = static_cast<unsigned>(__builtin_ctz(stops));
+        if (specials & ((std::uint32_t{1} << at) - 1)) special = true;
+        return p + at;
+      }
+      if (specials != 0) special = true;
+    }
+    return end;
+#elif defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    for (; p < end; p += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      auto stops = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+          _mm_or_si128(_mm_cmpeq_epi8(v, a_), _mm_cmpeq_epi8(v, b_)),
+          _mm_or_si128(_mm_cmpeq_epi8(v, c_), _mm_cmpeq_epi8(v, d_)))));
+      auto specials = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+          _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), _mm_cmplt_epi8(v, space))));
+      if (const auto left = static_cast<std::size_t>(end - p); left < 16) {
+        const unsigned valid = (1u << left) - 1;
+        stops &= valid;
+        specials &= valid;
+      }
+      if (stops != 0) {
+        const auto at = static_cast<unsigned>(__builtin_ctz(stops));
+        if (specials & ((1u << at) - 1)) special = true;
+        return p + at;
+      }
+      if (specials != 0) special = true;
+    }
+    return end;
+#else
+    for (; p < end; ++p) {
+      if (stop_[*p]) return p;
+      if (*p < 0x20 || *p >= 0x80 || *p == '"' || *p == '\\') special = true;
+    }
+    return end;
+#endif
+  }
+
+ private:
+#if defined(__AVX2__)
+  __m256i a_, b_, c_, d_;
+#elif defined(__SSE2__)
+  __m128i a_, b_, c_, d_;
+#else
+  bool stop_[256] = {};
+#endif
+};
+
+}  // namespace
+
 CsvReader::CsvReader(std::string path, CsvDialect dialect, std::string stream, std::size_t buffer_bytes,
                      int fd, std::string text)
     : path_(std::move(path)),
       stream_(std::move(stream)),
       dialect_(dialect),
       fd_(fd),
-      text_(std::move(text)),
-      buffer_(new char[std::max<std::size_t>(buffer_bytes, 1)]),
-      capacity_(std::max<std::size_t>(buffer_bytes, 1)) {
-  for (unsigned char c : {static_cast<unsigned char>(dialect_.delimiter), static_cast<unsigned char>('\n'),
-                          static_cast<unsigned char>('\r'), static_cast<unsigned char>('\0')}) {
-    stop_plain_[c] = true;
-  }
-  for (unsigned char c : {static_cast<unsigned char>(dialect_.quote), static_cast<unsigned char>('\n'),
-                          static_cast<unsigned char>('\0')}) {
-    stop_quoted_[c] = true;
-  }
+      text_(std::move(text)) {
+  allocate(std::max<std::size_t>(buffer_bytes, 1));
+}
+
+void CsvReader::allocate(std::size_t capacity) {
+  // Zeroed, so loads that reach past the data read defined bytes.
+  std::unique_ptr<char[]> fresh(new char[capacity + kPadding]());
+  if (buffer_) std::memcpy(fresh.get(), buffer_.get(), end_);
+  buffer_ = std::move(fresh);
+  capacity_ = capacity;
 }
 
 CsvReader::CsvReader(const std::string& path, CsvDialect dialect, std::string stream, std::size_t buffer_bytes)
@@ -79,11 +178,9 @@ CsvReader::CsvReader(CsvReader&& other) noexcept
       line_(other.line_),
       record_line_(other.record_line_),
       fields_(std::move(other.fields_)),
+      plain_(std::move(other.plain_)),
       doubled_(std::move(other.doubled_)),
-      first_quoted_(other.first_quoted_) {
-  std::copy(std::begin(other.stop_plain_), std::end(other.stop_plain_), stop_plain_);
-  std::copy(std::begin(other.stop_quoted_), std::end(other.stop_quoted_), stop_quoted_);
-}
+      first_quoted_(other.first_quoted_) {}
 
 CsvReader::~CsvReader() {
   if (fd_ >= 0) ::close(fd_);
@@ -113,11 +210,7 @@ void CsvReader::refill() {
   }
   if (end_ == capacity_) {
     // One record is larger than the buffer (a huge quoted field): grow, don't fail.
-    std::size_t grown = capacity_ * 2;
-    std::unique_ptr<char[]> bigger(new char[grown]);
-    std::memcpy(bigger.get(), buffer_.get(), end_);
-    buffer_ = std::move(bigger);
-    capacity_ = grown;
+    allocate(capacity_ * 2);
   }
   std::size_t room = capacity_ - end_;
   std::size_t got = 0;
@@ -156,37 +249,42 @@ CsvReader::Step CsvReader::parse_record() {
 
   const auto delimiter = static_cast<unsigned char>(dialect_.delimiter);
   const auto quote = static_cast<unsigned char>(dialect_.quote);
+  const Scanner unquoted(dialect_.delimiter, '\n', '\r', '\0');
+  const Scanner quoted(dialect_.quote, '\n', '\0', '\0');
   std::int64_t line = line_;
-  unsigned char high = 0;  // OR of every byte: bit 7 set means the record needs a UTF-8 check
   fields_.clear();
+  plain_.clear();
   doubled_.clear();
   first_quoted_ = false;
   record_line_ = line;
 
-  auto add_field = [&](const unsigned char* from, const unsigned char* to) {
+  auto add_field = [&](const unsigned char* from, const unsigned char* to, bool special) {
     fields_.emplace_back(reinterpret_cast<const char*>(from), static_cast<std::size_t>(to - from));
+    plain_.push_back(special ? 0 : 1);
   };
 
   for (;;) {
     // p is at the start of a field.
     if (p == end) {
       if (!eof_) return Step::NeedMore;
-      add_field(p, p);  // "a," at the end of the input ends with an empty field
+      add_field(p, p, false);  // "a," at the end of the input ends with an empty field
       break;
     }
+    bool special = false;
     if (*p == quote) {
       if (fields_.empty()) first_quoted_ = true;
       const std::int64_t quote_line = line;
       const unsigned char* start = ++p;
       bool doubled = false;
       for (;;) {
-        while (p < end && !stop_quoted_[*p]) high |= *p++;
+        p = quoted.find(p, end, special);
         if (p == end) {
           if (!eof_) return Step::NeedMore;
           throw Error(Location{path_, record_line_, stream_}, "unterminated quoted field starting at line {}",
                       quote_line);
         }
         if (*p == '\n') {
+          special = true;
           ++line;
           ++p;
         } else if (*p == '\0') {
@@ -194,14 +292,14 @@ CsvReader::Step CsvReader::parse_record() {
         } else if (p + 1 == end && !eof_) {
           return Step::NeedMore;  // a quote at the end of the buffer: "" or the closing one?
         } else if (p + 1 < end && p[1] == quote) {
-          doubled = true;
+          doubled = special = true;
           p += 2;
         } else {
           break;
         }
       }
       if (doubled) doubled_.push_back(static_cast<std::uint32_t>(fields_.size()));
-      add_field(start, p);
+      add_field(start, p, special);
       ++p;  // the closing quote
       if (p == end) {
         if (!eof_) return Step::NeedMore;
@@ -219,9 +317,9 @@ CsvReader::Step CsvReader::parse_record() {
     }
     // Unquoted: a quote here is an ordinary character, as in Python's csv module.
     const unsigned char* start = p;
-    while (p < end && !stop_plain_[*p]) high |= *p++;
+    p = unquoted.find(p, end, special);
     if (p == end && !eof_) return Step::NeedMore;
-    add_field(start, p);
+    add_field(start, p, special);
     if (p == end) break;
     if (*p == delimiter) {
       ++p;
@@ -244,11 +342,11 @@ CsvReader::Step CsvReader::parse_record() {
   }
   pos_ = static_cast<std::size_t>(p - base);
   line_ = line;
-  finish_record(high);
+  finish_record();
   return Step::Record;
 }
 
-void CsvReader::finish_record(unsigned char high_bits) {
+void CsvReader::finish_record() {
   // Collapse "" to " in place: the record is complete, so nothing parses these bytes again.
   for (std::uint32_t i : doubled_) {
     std::string_view f = fields_[i];
@@ -260,9 +358,10 @@ void CsvReader::finish_record(unsigned char high_bits) {
     }
     fields_[i] = std::string_view(out, w);
   }
-  if (high_bits & 0x80) {
-    for (std::size_t i = 0; i < fields_.size(); ++i) {
-      if (!singer::is_valid_utf8(fields_[i])) throw Error(location(), "invalid UTF-8 in field {}", i + 1);
+  // Only fields with bytes >= 0x80 can be invalid UTF-8, and those are never plain.
+  for (std::size_t i = 0; i < fields_.size(); ++i) {
+    if (!plain_[i] && !singer::is_valid_utf8(fields_[i])) {
+      throw Error(location(), "invalid UTF-8 in field {}", i + 1);
     }
   }
 }

@@ -331,6 +331,7 @@ struct OutputColumn {
   std::size_t index;  // in the CSV record
   std::string name;
   InferredType type;
+  std::string key_json;  // ,"name": (no comma for the first)
 };
 
 // A replication-key value as the bookmark stores it; null for an empty field, which
@@ -354,11 +355,25 @@ void CsvStream::sync(singer::SyncContext& ctx) {
   for (std::size_t c = 0; c < columns_.size(); ++c) {
     if (!ctx.field_selected(columns_[c])) continue;
     if (types_[c].type != ColumnType::String) checked.push_back(output.size());
-    output.push_back({c, columns_[c], types_[c]});
+    std::string key_json = output.empty() ? "" : ",";
+    singer::append_json_string(key_json, columns_[c]);
+    key_json += ':';
+    output.push_back({c, columns_[c], types_[c], std::move(key_json)});
   }
   const bool with_file = entry_.add_metadata_columns && ctx.field_selected(kSourceFile);
   const bool with_mtime = entry_.add_metadata_columns && ctx.field_selected(kSourceFileMtime);
   const bool with_lineno = entry_.add_metadata_columns && ctx.field_selected(kSourceLineno);
+  std::size_t written_keys = output.size();
+  auto metadata_key = [&](bool with, std::string_view name) {
+    std::string key = written_keys > 0 ? "," : "";
+    singer::append_json_string(key, name);
+    key += ':';
+    written_keys += with ? 1 : 0;
+    return key;
+  };
+  const std::string file_key = metadata_key(with_file, kSourceFile);
+  const std::string mtime_key = metadata_key(with_mtime, kSourceFileMtime);
+  const std::string lineno_key = metadata_key(with_lineno, kSourceLineno);
 
   std::optional<std::size_t> key_column;
   if (const auto& key = ctx.replication_key()) {
@@ -374,6 +389,9 @@ void CsvStream::sync(singer::SyncContext& ctx) {
   if (start && start->is_string()) start_micros = singer::parse_date_time_micros(start->as_string());
 
   for (const std::string& file : entry_.files) {
+    if (with_file && !singer::is_valid_utf8(file)) {
+      throw Error(Location{file, 0, entry_.entity}, "file name is not valid UTF-8 (needed for _sdc_source_file)");
+    }
     const std::optional<std::int64_t> mtime = mtime_micros(file);
     if (start_micros && mtime && *mtime < *start_micros) {
       singer::log::info("stream '{}': skipping {}: modified before the bookmark {}", entry_.entity, file,
@@ -412,32 +430,47 @@ void CsvStream::sync(singer::SyncContext& ctx) {
       }
 
       singer::JsonWriter& w = ctx.begin_record();
+      std::string& out = w.out();
       w.begin_object();
       for (const OutputColumn& col : output) {
         std::string_view v = reader[col.index];
-        w.key(col.name);
+        // The key is pre-rendered with its comma; reset() keeps the writer from adding one.
+        out += col.key_json;
+        w.reset();
         if (v.empty() && col.type.type != ColumnType::String) {
           w.null();
           continue;
         }
         switch (col.type.type) {
           case ColumnType::String:
-          case ColumnType::DateTime: w.string(v); break;
+          case ColumnType::DateTime:
+            if (reader.plain(col.index)) {
+              // Most fields need no escaping; skip the escaper's byte-by-byte walk.
+              out += '"';
+              out += v;
+              out += '"';
+            } else {
+              w.string(v);
+            }
+            break;
           case ColumnType::Integer:
           case ColumnType::Number: w.number_literal(v); break;
           case ColumnType::Boolean: w.boolean(v.size() == 4); break;  // "true" in any case; checked above
         }
       }
       if (with_file) {
-        w.key(kSourceFile);
+        out += file_key;
+        w.reset();
         w.string(file);
       }
       if (with_mtime) {
-        w.key(kSourceFileMtime);
+        out += mtime_key;
+        w.reset();
         w.string(mtime_text);
       }
       if (with_lineno) {
-        w.key(kSourceLineno);
+        out += lineno_key;
+        w.reset();
         w.integer(reader.line());
       }
       w.end_object();

@@ -21,7 +21,6 @@ EOF
 }
 
 [ $# -eq 1 ] || usage
-here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "$1" && pwd)
 records=${BENCH_RECORDS:-1000000}
 repeats=${BENCH_REPEATS:-3}
@@ -37,14 +36,11 @@ status=0
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 
-# The helpers come from the project build (tests/bench is added outside SINGER_TESTS);
-# if this build lacks them, build them alone rather than fail.
+# The helpers are part of every build (tests/bench is added outside SINGER_TESTS).
 tools=$build/tests/bench
 if [ ! -x "$tools/bench-run" ]; then
-    tools=$build/bench-tools
-    log "helpers not in this build; building them in $tools"
-    cmake -S "$here" -B "$tools" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$tools" -j "$(nproc)" >/dev/null
+    log "error: $tools/bench-run not found; build $build first (make bench does)"
+    exit 2
 fi
 
 mkdir -p "$data" "$logs"
@@ -89,13 +85,13 @@ declare -A SECS=() RSS=() FAILED=()
 
 # Each run starts with an empty output dir and no dirty pages left by the one before,
 # whose writeback would otherwise land in this run's time.
-fresh_out() { rm -rf "$out" "$data/state.json"; mkdir -p "$out"; sync; }
+fresh_out() { rm -rf "$out"; mkdir -p "$out"; sync; }
 
 # run_once KEY CMD: one run under bench-run; keeps the best time and the largest RSS.
 run_once() {
     local key=$1 cmd=$2 t r rc=0
     fresh_out
-    "$tools/bench-run" -o "$data/result" -- bash -c "$cmd" 2>"$logs/$key.err" || rc=$?
+    "$tools/bench-run" -o "$out/result" -- bash -c "$cmd" 2>"$logs/$key.err" || rc=$?
     if [ "$rc" -ne 0 ]; then
         log "$key: exit $rc: $cmd"
         tail -n 5 "$logs/$key.err" | sed 's/^/    /' >&2
@@ -103,7 +99,7 @@ run_once() {
         status=1
         return 1
     fi
-    read -r t r <"$data/result"
+    read -r t r <"$out/result"
     if [ -z "${SECS[$key]:-}" ] || awk -v a="$t" -v b="${SECS[$key]}" 'BEGIN { exit !(a < b) }'; then
         SECS[$key]=$t
     fi
@@ -130,15 +126,16 @@ check() {
 
 have() { [ -x "$bin/$1" ]; }
 lines_of() { if [ -f "$1" ]; then wc -l <"$1"; else echo "no file"; fi; }
+first_word() { if [ -f "$1" ]; then cut -d' ' -f1 "$1"; else echo "no output"; fi; }
 
 # ---- runs ------------------------------------------------------------------------------
 
-measure lines "cat $stream | $tools/bench-lines >$data/count"
-check lines lines "$(cat "$data/count")" "$stream_lines"
-measure copy "cat $stream | $tools/bench-copy $out/copy.jsonl >$data/count"
-check copy records "$(cat "$data/count")" "$records"
-measure parse "cat $stream | $tools/bench-parse >$data/count"
-check parse lines "$(cut -d' ' -f1 "$data/count")" "$stream_lines"
+measure lines "cat $stream | $tools/bench-lines >$out/count"
+check lines lines "$(first_word "$out/count")" "$stream_lines"
+measure copy "cat $stream | $tools/bench-copy $out/copy.jsonl >$out/count"
+check copy records "$(first_word "$out/count")" "$records"
+measure parse "cat $stream | $tools/bench-parse >$out/count"
+check parse lines "$(first_word "$out/count")" "$stream_lines"
 
 if have target-jsonl; then
     measure jsonl_off "cat $stream | $bin/target-jsonl --config $data/target-off.json >/dev/null"
@@ -147,8 +144,8 @@ if have target-jsonl; then
     check jsonl_on "records written" "$(lines_of "$out/bench.jsonl")" "$records"
 fi
 
-measure csv_lines "cat $csv | $tools/bench-lines >$data/count"
-check csv_lines lines "$(cat "$data/count")" "$((records + 1))"
+measure csv_lines "cat $csv | $tools/bench-lines >$out/count"
+check csv_lines lines "$(first_word "$out/count")" "$((records + 1))"
 if have tap-csv; then
     measure csv_strings "$bin/tap-csv --config $data/tap-strings.json >/dev/null"
     measure csv_infer "$bin/tap-csv --config $data/tap-infer.json >/dev/null"
@@ -163,7 +160,7 @@ if have tap-csv && have target-jsonl && have singer-run; then
     for ((i = 1; i <= pair_repeats; i++)); do
         run_once pipe "$tap | $target >/dev/null" || break
         check pipe "records written" "$(lines_of "$out/bench.jsonl")" "$records"
-        run_once singer_run "$bin/singer-run --state $data/state.json '$tap' '$target' >/dev/null" || break
+        run_once singer_run "$bin/singer-run --state $out/state.json '$tap' '$target' >/dev/null" || break
         check singer_run "records written" "$(lines_of "$out/bench.jsonl")" "$records"
     done
 fi
