@@ -108,8 +108,7 @@ int main(int argc, char** argv) {
     app.footer(kFooter);
     app.set_version_flag("--version", "singer-run " + std::string(singer::version()));
     app.add_option("commands", options.commands, "PIPELINE_FILE, or the TAP and TARGET commands")
-        ->type_name("")
-        ->expected(1, 2);
+        ->type_name("");
     auto* state_opt = app.add_option("--state", state, "The state file: read before, replaced as the target emits states")
         ->type_name("FILE");
     auto* catalog_opt = app.add_option("--catalog", catalog, "Passed to the tap as --catalog FILE")

@@ -30,6 +30,13 @@ constexpr size_t kMaxLogLine = 64 * 1024;         // longer stderr lines are cut
 constexpr size_t kMaxStateLine = 64 * 1024 * 1024;
 constexpr size_t kReadBudget = 1 << 20;           // per source per loop turn, to stay fair
 
+// ENOENT from execv() of a file we found means its #! interpreter is missing.
+std::string exec_error(int err) {
+  std::string text = std::strerror(err);
+  if (err == ENOENT) text += " (is its #! interpreter missing?)";
+  return text;
+}
+
 void write_stderr(std::string_view text) {
   while (!text.empty()) {
     ssize_t n = ::write(2, text.data(), text.size());
@@ -133,7 +140,7 @@ class Runner {
                             data.read.get(), state.write.get(), target_log.write.get()});
     if (target.exec_errno != 0) {
       throw singer::UsageError({setup_.target.label()}, "cannot run '{}': {}", setup_.target.argv[0],
-                               std::strerror(target.exec_errno));
+                               exec_error(target.exec_errno));
     }
     target_.pid = target.pid;
     target_.result.started = true;
@@ -152,7 +159,7 @@ class Runner {
       }
       target_.result.exited = true;
       throw singer::UsageError({setup_.tap.label()}, "cannot run '{}': {}", setup_.tap.argv[0],
-                               std::strerror(tap.exec_errno));
+                               exec_error(tap.exec_errno));
     }
     tap_.pid = tap.pid;
     tap_.result.started = true;

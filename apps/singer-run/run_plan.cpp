@@ -79,7 +79,8 @@ RunPlan make_plan(const Options& options) {
     plan.full_refresh = options.full_refresh;
     plan.wait = options.wait;
   } else {
-    throw UsageError({}, "expected PIPELINE_FILE, or TAP and TARGET commands; see --help");
+    throw UsageError({}, "expected PIPELINE_FILE, or TAP and TARGET commands (each quoted as one "
+                     "argument), got {} arguments; see --help", options.commands.size());
   }
   if (timeout_text) plan.timeout = parse_duration(*timeout_text, "--timeout");
   if (grace_text) plan.grace = parse_duration(*grace_text, "--grace");

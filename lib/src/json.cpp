@@ -6,6 +6,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <stdexcept>
 #include <cstring>
 
 #include "json_number.hpp"
@@ -46,9 +48,8 @@ std::optional<std::int64_t> Json::as_int() const noexcept {
 
 double Json::as_double() const noexcept {
   if (type_ != Type::Number) return 0.0;
-  double v = 0;
-  std::from_chars(text_.data(), text_.data() + text_.size(), v);
-  return v;
+  // strtod, unlike from_chars, gives +-inf / 0 for literals beyond double's range.
+  return std::strtod(text_.c_str(), nullptr);
 }
 
 void Json::push_back(Json value) {
@@ -70,6 +71,7 @@ Json* Json::find(std::string_view key) noexcept {
 
 Json& Json::set(std::string_view key, Json value) {
   if (type_ == Type::Null) type_ = Type::Object;
+  if (type_ != Type::Object) throw std::logic_error("Json::set on a value that is not an object");
   if (Json* existing = find(key)) {
     *existing = std::move(value);
     return *existing;
@@ -81,6 +83,7 @@ Json& Json::set(std::string_view key, Json value) {
 
 Json& Json::operator[](std::string_view key) {
   if (type_ == Type::Null) type_ = Type::Object;
+  if (type_ != Type::Object) throw std::logic_error("Json::operator[] on a value that is not an object");
   if (Json* existing = find(key)) return *existing;
   return set(key, Json());
 }
@@ -102,9 +105,10 @@ bool Json::operator==(const Json& other) const {
     case Type::Null: return true;
     case Type::Bool: return bool_ == other.bool_;
     case Type::Number:
-      return text_ == other.text_ || (!is_integer() || !other.is_integer()
-                                          ? as_double() == other.as_double()
-                                          : false);
+      if (text_ == other.text_) return true;
+      if (is_integer() && other.is_integer()) return false;  // integer literals are canonical
+      // Decimals compare by value; beyond double's range only the same text is equal.
+      return std::isfinite(as_double()) && as_double() == other.as_double();
     case Type::String: return text_ == other.text_;
     case Type::Array: return items_ == other.items_;
     case Type::Object:
@@ -199,13 +203,18 @@ Json Json::parse(std::string_view text, const Location& where) {
   if (scalar) {
     od::json_type type;
     if (auto e = doc.type().get(type)) fail(where, e);
+    std::string_view token;
+    if (auto e = doc.raw_json_token().get(token)) fail(where, e);
+    // A lone scalar's token runs to the end of the input; a shorter one means more
+    // tokens follow ("1 2").
+    if (token.data() + token.size() != padded.data() + padded.size()) {
+      fail(where, simdjson::TRAILING_CONTENT);
+    }
     if (type == od::json_type::string) {
       std::string_view s;
       if (auto e = doc.get_string().get(s)) fail(where, e);
       out = Json(std::string(s));
     } else {
-      std::string_view token;
-      if (auto e = doc.raw_json_token().get(token)) fail(where, e);
       out = from_scalar_token(type, token, where);
     }
   } else {

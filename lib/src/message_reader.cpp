@@ -47,6 +47,7 @@ struct MessageReader::Impl {
   SchemaMessage schema;
   RecordMessage record;
   RecordFields fields;
+  std::vector<FieldNode> scratch;  // values of ignored members, walked only to check them
   StateMessage state;
   ActivateVersionMessage activate;
   BatchMessage batch;
@@ -124,18 +125,22 @@ struct MessageReader::Impl {
     throw Error(where(), "invalid JSON: {}", detail::describe(e));
   }
 
-  void walk(od::value value, std::string_view key, int depth) {
+  void walk(od::value value, std::string_view key, int depth) { walk_into(fields.nodes, value, key, depth); }
+
+  // Visits every value once: this is what checks numbers and literals, which
+  // simdjson's raw_json() skips over unchecked.
+  void walk_into(std::vector<FieldNode>& nodes, od::value value, std::string_view key, int depth) {
     if (depth > kMaxDepth) invalid(simdjson::DEPTH_ERROR);
     od::json_type jt;
     if (auto e = value.type().get(jt)) invalid(e);
-    size_t index = fields.nodes.size();
-    fields.nodes.emplace_back();
+    size_t index = nodes.size();
+    nodes.emplace_back();
     FieldNode node;
     node.key = key;
     switch (jt) {
       case od::json_type::object: {
         node.kind = FieldNode::Kind::Object;
-        fields.nodes[index] = node;
+        nodes[index] = node;
         od::object object;
         if (auto e = value.get_object().get(object)) invalid(e);
         for (auto field : object) {
@@ -143,26 +148,26 @@ struct MessageReader::Impl {
           if (auto e = field.unescaped_key().get(k)) invalid(e);
           od::value child;
           if (auto e = field.value().get(child)) invalid(e);
-          walk(child, k, depth + 1);
+          walk_into(nodes, child, k, depth + 1);
         }
         break;
       }
       case od::json_type::array: {
         node.kind = FieldNode::Kind::Array;
-        fields.nodes[index] = node;
+        nodes[index] = node;
         od::array array;
         if (auto e = value.get_array().get(array)) invalid(e);
         for (auto item : array) {
           od::value child;
           if (auto e = item.get(child)) invalid(e);
-          walk(child, {}, depth + 1);
+          walk_into(nodes, child, {}, depth + 1);
         }
         break;
       }
       case od::json_type::string:
         node.kind = FieldNode::Kind::String;
         if (auto e = value.get_string().get(node.text)) invalid(e);
-        fields.nodes[index] = node;
+        nodes[index] = node;
         break;
       case od::json_type::number: {
         std::string_view token = detail::trim_json_token(value.raw_json_token());
@@ -170,25 +175,25 @@ struct MessageReader::Impl {
         if (!detail::scan_json_number(token, fractional)) invalid(simdjson::NUMBER_ERROR);
         node.kind = fractional ? FieldNode::Kind::Number : FieldNode::Kind::Integer;
         node.text = token;
-        fields.nodes[index] = node;
+        nodes[index] = node;
         break;
       }
       case od::json_type::boolean:
         node.kind = FieldNode::Kind::Bool;
         if (auto e = value.get_bool().get(node.boolean)) invalid(e);
         node.text = node.boolean ? "true" : "false";
-        fields.nodes[index] = node;
+        nodes[index] = node;
         break;
       case od::json_type::null: {
         bool is_null = false;
         if (auto e = value.is_null().get(is_null)) invalid(e);
         if (!is_null) invalid(simdjson::N_ATOM_ERROR);
         node.kind = FieldNode::Kind::Null;
-        fields.nodes[index] = node;
+        nodes[index] = node;
         break;
       }
     }
-    fields.nodes[index].end = static_cast<std::uint32_t>(fields.nodes.size());
+    nodes[index].end = static_cast<std::uint32_t>(nodes.size());
   }
 
   // The JSON text of any value, consuming it.
@@ -205,9 +210,10 @@ struct MessageReader::Impl {
       if (auto e = value.get_array().get(array)) invalid(e);
       if (auto e = array.raw_json().get(raw)) invalid(e);
     } else {
-      raw = detail::trim_json_token(value.raw_json_token());
+      raw = value.raw_json_token();
     }
-    return raw;
+    // raw_json() runs up to the next token; the value ends before the whitespace.
+    return detail::trim_json_token(raw);
   }
 
   std::string string_of(od::value value, std::string_view key, std::string_view type_name) {
@@ -230,20 +236,29 @@ struct MessageReader::Impl {
     return out;
   }
 
+  // This simdjson has no document::at_end(): measure the whole value again (a cheap
+  // pass over the structural indexes) and require only whitespace after it. Returns
+  // one past the value's last byte.
+  const char* check_document_end(od::document& doc, size_t last) {
+    doc.rewind();
+    std::string_view span;
+    if (auto e = doc.raw_json().get(span)) invalid(e);
+    span = detail::trim_json_token(span);
+    const char* value_end = span.data() + span.size();
+    if (value_end != line.data() + last) {
+      throw Error(where(), "invalid JSON: unexpected content after the value");
+    }
+    return value_end;
+  }
+
   // A BATCH file line: the whole line is the record.
   bool parse_bare_record(od::document& doc, size_t first, size_t last) {
     fields.nodes.clear();
-    if (want_fields) {
-      od::value root;
-      if (auto e = doc.get_value().get(root)) invalid(e);
-      walk(root, {}, 0);
-    } else {
-      od::object object;
-      if (auto e = doc.get_object().get(object)) invalid(e);
-      std::string_view raw;
-      if (auto e = object.raw_json().get(raw)) invalid(e);
-    }
-    if (line[last - 1] != '}') throw Error(where(), "invalid JSON: unexpected content after the value");
+    od::value root;
+    if (auto e = doc.get_value().get(root)) invalid(e);
+    if (root.type().value_unsafe() != od::json_type::object) throw Error(where(), "batch record is not an object");
+    walk(root, {}, 0);
+    check_document_end(doc, last);
     type = MessageType::Record;
     record.stream = bare_stream;
     record.record = line.substr(first, last - first);
@@ -315,15 +330,9 @@ struct MessageReader::Impl {
         if (auto e = value.type().get(jt)) invalid(e);
         if (jt != od::json_type::object) throw Error(where(), "'record' is not an object");
         has_record = true;
-        if (want_fields) {
-          record_start = value.raw_json_token().data();
-          walk(value, {}, 0);
-          record_end_pending = true;
-        } else {
-          std::string_view raw = raw_of(value);
-          record_start = raw.data();
-          record_end = raw.data() + raw.size();
-        }
+        record_start = value.raw_json_token().data();
+        walk(value, {}, 0);
+        record_end_pending = true;
       } else if (key.unsafe_is_equal("schema")) {
         schema_raw = raw_of(value);
         has_schema = true;
@@ -349,6 +358,8 @@ struct MessageReader::Impl {
         if (value.get_int64().get(version)) {
           double d = 0;
           if (value.get_double().get(d)) throw Error(where(), "'version' is not a number");
+          // Some taps send a float; anything beyond int64 cannot be a version.
+          if (!(d >= -9.2e18 && d <= 9.2e18)) throw Error(where(), "'version' is out of range");
           version = static_cast<std::int64_t>(d);
         }
         has_version = true;
@@ -359,20 +370,18 @@ struct MessageReader::Impl {
         manifest = strings_of(value, "manifest");
         has_manifest = true;
       } else {
-        // Other keys (e.g. "sequence", "bookmark_properties" variants) are ignored, but
-        // must still be consumed so the parser checks them.
-        raw_of(value);
+        // Other keys (e.g. "sequence") are ignored, but still checked.
+        scratch.clear();
+        walk_into(scratch, value, {}, 1);
       }
     }
+    const char* message_end = check_document_end(doc, last);
     if (record_end_pending) {
       // The record was the message's last member: its '}' precedes the message's own.
-      const char* p = base + last - 1;  // the message's '}'
-      if (*p != '}') throw Error(where(), "invalid JSON: unexpected content after the value");
-      --p;
+      const char* p = message_end - 2;
       while (p > record_start && is_space(*p)) --p;
       record_end = p + 1;
     }
-    if (line[last - 1] != '}') throw Error(where(), "invalid JSON: unexpected content after the value");
 
     if (!has_type) throw Error(where(), "message has no 'type'");
     auto need_stream = [&](std::string_view what) {

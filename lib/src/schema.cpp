@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 // GCC 12 reports a false -Wmaybe-uninitialized inside <regex> when optimizing with
 // sanitizers on; it is libstdc++'s code, not ours.
@@ -171,27 +172,30 @@ std::uint64_t pow10_mod(std::int64_t exponent, std::uint64_t modulus) noexcept {
   return static_cast<std::uint64_t>(result);
 }
 
-bool is_multiple_of(std::string_view text, const Divisor& divisor) noexcept {
-  Decimal v;
-  if (parse_decimal(text, v)) {
-    if (v.is_zero()) return true;
-    if (divisor.exact) {
-      // value = a * 10^sa, divisor = b * 10^sb. With e = min(sa, sb) both become
-      // integers times 10^e, and the question is whether one integer divides the other.
-      const std::int64_t e = std::min(v.scale, divisor.scale);
-      std::uint64_t b = divisor.digits;
-      bool fits = true;
-      for (std::int64_t k = 0; k < divisor.scale - e && fits; ++k) {
-        fits = !__builtin_mul_overflow(b, std::uint64_t{10}, &b);
-      }
-      if (fits) {
-        U128 r = 0;
+bool is_multiple_of(const Decimal& v, std::string_view text, const Divisor& divisor) noexcept {
+  if (v.is_zero()) return true;
+  if (divisor.exact) {
+    // value = a * 10^sa, divisor = b * 10^sb. With e = min(sa, sb) both become
+    // integers times 10^e, and the question is whether one integer divides the other.
+    const std::int64_t e = std::min(v.scale, divisor.scale);
+    std::uint64_t b = divisor.digits;
+    bool fits = true;
+    for (std::int64_t k = 0; k < divisor.scale - e && fits; ++k) {
+      fits = !__builtin_mul_overflow(b, std::uint64_t{10}, &b);
+    }
+    if (fits) {
+      std::uint64_t r = 0;
+      if (b <= std::numeric_limits<std::uint64_t>::max() / 10 - 10) {
         for (std::size_t i = v.first; i < v.last; ++i) {
           r = (r * 10 + static_cast<unsigned>(v.digit(i) - '0')) % b;
         }
-        r = r * pow10_mod(v.scale - e, b) % b;
-        return r == 0;
+      } else {
+        for (std::size_t i = v.first; i < v.last; ++i) {
+          r = static_cast<std::uint64_t>((U128{r} * 10 + static_cast<unsigned>(v.digit(i) - '0')) % b);
+        }
       }
+      if (v.scale != e) r = static_cast<std::uint64_t>(U128{r} * pow10_mod(v.scale - e, b) % b);
+      return r == 0;
     }
   }
   const double q = to_double(text) / divisor.value;
@@ -359,9 +363,32 @@ struct Property {
   std::uint32_t required_slot = kNone;  // position in Node::required
 };
 
+// Which keyword groups a node has, so that the common node (a type and nothing
+// else) is done after one test.
+enum NodeFlag : std::uint16_t {
+  kHasNever = 1 << 0,
+  kHasRef = 1 << 1,
+  kHasEnum = 1 << 2,
+  kHasConst = 1 << 3,
+  kHasStringChecks = 1 << 4,
+  kHasNumberChecks = 1 << 5,
+  kHasMemberChecks = 1 << 6,
+  kHasItemChecks = 1 << 7,
+  kHasAllOf = 1 << 8,
+  kHasAnyOf = 1 << 9,
+  kHasNot = 1 << 10,
+};
+
+// A numeric bound: its literal for messages, parsed once for comparisons.
+struct Bound {
+  std::string text;
+  Decimal value;  // views into `text`; set by finalize() once nodes no longer move
+};
+
 struct Node {
-  std::uint8_t types = 0;  // 0: any type
-  bool never = false;      // the schema `false`
+  std::uint8_t types = 0;   // 0: any type
+  std::uint16_t flags = 0;  // NodeFlag bits, set by finalize()
+  bool never = false;       // the schema `false`
   Format format = Format::None;
 
   std::uint32_t ref = kNone;
@@ -375,7 +402,7 @@ struct Node {
   std::optional<std::uint64_t> min_length, max_length;
   std::optional<Pattern> pattern;
 
-  std::optional<std::string> minimum, maximum, exclusive_minimum, exclusive_maximum;
+  std::optional<Bound> minimum, maximum, exclusive_minimum, exclusive_maximum;
   std::optional<Divisor> multiple_of;
 
   std::vector<Property> properties;     // schema order, then required-only names
@@ -395,21 +422,42 @@ struct Node {
   std::vector<std::uint32_t> all_of, any_of, one_of;
   std::uint32_t not_schema = kNone;
 
-  bool checks_members() const noexcept {
-    return !properties.empty() || !pattern_properties.empty() || additional != Extra::Allow;
-  }
-  bool checks_items() const noexcept {
-    return items != kNone || tuple || min_items || max_items;
+  // Called once the node vector is complete and will not move again.
+  void finalize() noexcept {
+    for (auto* bound : {&minimum, &maximum, &exclusive_minimum, &exclusive_maximum}) {
+      if (*bound) parse_decimal((*bound)->text, (*bound)->value);
+    }
+    flags = 0;
+    if (never) flags |= kHasNever;
+    if (ref != kNone) flags |= kHasRef;
+    if (has_enum) flags |= kHasEnum;
+    if (const_value) flags |= kHasConst;
+    if (min_length || max_length || format != Format::None || pattern) flags |= kHasStringChecks;
+    if (minimum || maximum || exclusive_minimum || exclusive_maximum || multiple_of) {
+      flags |= kHasNumberChecks;
+    }
+    if (!properties.empty() || !pattern_properties.empty() || additional != Extra::Allow) {
+      flags |= kHasMemberChecks;
+    }
+    if (items != kNone || tuple || min_items || max_items) flags |= kHasItemChecks;
+    if (!all_of.empty()) flags |= kHasAllOf;
+    if (!any_of.empty() || !one_of.empty()) flags |= kHasAnyOf;
+    if (not_schema != kNone) flags |= kHasNot;
   }
 };
 
+// Length and the first and last eight bytes: constant time per key, and column names
+// that share a prefix ("address_line_1", "address_line_2") still differ at the end.
+// Keys that differ only in the middle collide and cost a probe, never a wrong answer.
 std::uint64_t hash_key(std::string_view s) noexcept {
-  std::uint64_t h = 14695981039346656037ull;  // FNV-1a: short keys, no setup cost
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
+  const std::size_t n = s.size();
+  std::uint64_t head = 0, tail = 0;
+  if (n > 0) std::memcpy(&head, s.data(), std::min<std::size_t>(n, 8));
+  if (n > 8) std::memcpy(&tail, s.data() + n - 8, 8);
+  std::uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ n;
+  h ^= h >> 29;
+  h *= 0xBF58476D1CE4E5B9ull;
+  return h ^ (h >> 32);
 }
 
 std::uint32_t find_property(const Node& n, std::string_view key) noexcept {
@@ -576,22 +624,28 @@ class Compiler {
     return j->number_text();
   }
 
+  static std::optional<Bound> bound(const Json* j) {
+    auto text = number_text(j);
+    if (!text) return std::nullopt;
+    return Bound{std::move(*text), {}};
+  }
+
   void compile_bounds(const Json& s, Node& n) {
-    n.minimum = number_text(s.find("minimum"));
-    n.maximum = number_text(s.find("maximum"));
+    n.minimum = bound(s.find("minimum"));
+    n.maximum = bound(s.find("maximum"));
     // Draft 4 spells exclusivity as a boolean beside minimum/maximum; draft 6+ as a
     // number of its own. Taps use both.
     const Json* exclusive_min = s.find("exclusiveMinimum");
     if (exclusive_min && exclusive_min->is_bool()) {
       if (exclusive_min->as_bool()) std::swap(n.minimum, n.exclusive_minimum);
     } else {
-      n.exclusive_minimum = number_text(exclusive_min);
+      n.exclusive_minimum = bound(exclusive_min);
     }
     const Json* exclusive_max = s.find("exclusiveMaximum");
     if (exclusive_max && exclusive_max->is_bool()) {
       if (exclusive_max->as_bool()) std::swap(n.maximum, n.exclusive_maximum);
     } else {
-      n.exclusive_maximum = number_text(exclusive_max);
+      n.exclusive_maximum = bound(exclusive_max);
     }
     if (auto text = number_text(s.find("multipleOf"))) {
       Decimal d;
@@ -796,43 +850,54 @@ class Validator {
   Validator(const std::vector<Node>& schema, const FieldNode* values, std::size_t count)
       : schema_(schema), values_(values), count_(count) {}
 
-  bool check(std::uint32_t s, std::uint32_t v, Fault& f) const {
+  // Inlined into every caller: most values meet a node that only checks a type, and
+  // that must not cost a call.
+  [[gnu::always_inline]] bool check(std::uint32_t s, std::uint32_t v, Fault& f) const {
     const Node& n = schema_[s];
     const FieldNode& x = values_[v];
-    if (n.never) return fail(f, FaultKind::Never, v, s);
     if (n.types != 0 && !(n.types & base_bits(x.kind))) {
       // Draft 6+: a number with a zero fraction ("1.0") is an integer.
       const bool integral = x.kind == FieldNode::Kind::Number && (n.types & kIntegerBit) &&
                             is_integral_literal(x.text);
       if (!integral) return fail(f, FaultKind::Type, v, s, n.types);
     }
-    if (n.ref != kNone && !check(n.ref, v, f)) return false;
-    if (n.has_enum && !in_enum(n, v)) return fail(f, FaultKind::Enum, v, s);
-    if (n.const_value && !equals(v, *n.const_value)) return fail(f, FaultKind::Const, v, s);
+    return n.flags == 0 || check_keywords(n, s, v, f);
+  }
+  bool check_keywords(const Node& n, std::uint32_t s, std::uint32_t v, Fault& f) const {
+    const FieldNode& x = values_[v];
+    const std::uint16_t flags = n.flags;
+    if (flags & kHasNever) return fail(f, FaultKind::Never, v, s);
+    if ((flags & kHasRef) && !check(n.ref, v, f)) return false;
+    if ((flags & kHasEnum) && !in_enum(n, v)) return fail(f, FaultKind::Enum, v, s);
+    if ((flags & kHasConst) && !equals(v, *n.const_value)) return fail(f, FaultKind::Const, v, s);
     switch (x.kind) {
       case FieldNode::Kind::String:
-        if (!check_string(n, s, v, f)) return false;
+        if ((flags & kHasStringChecks) && !check_string(n, s, v, f)) return false;
         break;
       case FieldNode::Kind::Integer:
       case FieldNode::Kind::Number:
-        if (!check_number(n, s, v, f)) return false;
+        if ((flags & kHasNumberChecks) && !check_number(n, s, v, f)) return false;
         break;
       case FieldNode::Kind::Object:
-        if (n.checks_members() && !check_object(n, s, v, f)) return false;
+        if ((flags & kHasMemberChecks) && !check_object(n, s, v, f)) return false;
         break;
       case FieldNode::Kind::Array:
-        if (n.checks_items() && !check_array(n, s, v, f)) return false;
+        if ((flags & kHasItemChecks) && !check_array(n, s, v, f)) return false;
         break;
       default: break;
     }
-    for (std::uint32_t c : n.all_of) {
-      if (!check(c, v, f)) return false;
+    if (flags & kHasAllOf) {
+      for (std::uint32_t c : n.all_of) {
+        if (!check(c, v, f)) return false;
+      }
     }
     // oneOf is checked like anyOf: Singer schemas use it for unions whose branches
     // overlap ({"type": "integer"} and {"type": "number"}), where "exactly one" would
     // reject good records.
-    if (!check_any(n.any_of, s, v, f) || !check_any(n.one_of, s, v, f)) return false;
-    if (n.not_schema != kNone) {
+    if ((flags & kHasAnyOf) && (!check_any(n.any_of, s, v, f) || !check_any(n.one_of, s, v, f))) {
+      return false;
+    }
+    if (flags & kHasNot) {
       Fault ignored;
       if (check(n.not_schema, v, ignored)) return fail(f, FaultKind::Not, v, s);
     }
@@ -883,13 +948,13 @@ class Validator {
       case FaultKind::MinLength: return fmt::format("string shorter than {} characters", f.aux);
       case FaultKind::MaxLength: return fmt::format("string longer than {} characters", f.aux);
       case FaultKind::Minimum:
-        return fmt::format("value {} is less than the minimum {}", shown_value(x), *n.minimum);
+        return fmt::format("value {} is less than the minimum {}", shown_value(x), n.minimum->text);
       case FaultKind::Maximum:
-        return fmt::format("value {} is greater than the maximum {}", shown_value(x), *n.maximum);
+        return fmt::format("value {} is greater than the maximum {}", shown_value(x), n.maximum->text);
       case FaultKind::ExclusiveMinimum:
-        return fmt::format("value {} is not greater than {}", shown_value(x), *n.exclusive_minimum);
+        return fmt::format("value {} is not greater than {}", shown_value(x), n.exclusive_minimum->text);
       case FaultKind::ExclusiveMaximum:
-        return fmt::format("value {} is not less than {}", shown_value(x), *n.exclusive_maximum);
+        return fmt::format("value {} is not less than {}", shown_value(x), n.exclusive_maximum->text);
       case FaultKind::MultipleOf:
         return fmt::format("value {} is not a multiple of {}", shown_value(x), n.multiple_of->text);
       case FaultKind::Required:
@@ -974,27 +1039,18 @@ class Validator {
   }
 
   bool check_number(const Node& n, std::uint32_t s, std::uint32_t v, Fault& f) const {
-    if (!n.minimum && !n.maximum && !n.exclusive_minimum && !n.exclusive_maximum &&
-        !n.multiple_of) {
-      return true;
-    }
     const std::string_view text = values_[v].text;
     Decimal value;
     if (!parse_decimal(text, value)) return true;  // the reader only hands out JSON numbers
-    auto cmp = [&](const std::string& bound) {
-      Decimal b;
-      parse_decimal(bound, b);  // checked when compiled
-      return compare(value, b);
-    };
-    if (n.minimum && cmp(*n.minimum) < 0) return fail(f, FaultKind::Minimum, v, s);
-    if (n.exclusive_minimum && cmp(*n.exclusive_minimum) <= 0) {
+    if (n.minimum && compare(value, n.minimum->value) < 0) return fail(f, FaultKind::Minimum, v, s);
+    if (n.exclusive_minimum && compare(value, n.exclusive_minimum->value) <= 0) {
       return fail(f, FaultKind::ExclusiveMinimum, v, s);
     }
-    if (n.maximum && cmp(*n.maximum) > 0) return fail(f, FaultKind::Maximum, v, s);
-    if (n.exclusive_maximum && cmp(*n.exclusive_maximum) >= 0) {
+    if (n.maximum && compare(value, n.maximum->value) > 0) return fail(f, FaultKind::Maximum, v, s);
+    if (n.exclusive_maximum && compare(value, n.exclusive_maximum->value) >= 0) {
       return fail(f, FaultKind::ExclusiveMaximum, v, s);
     }
-    if (n.multiple_of && !is_multiple_of(text, *n.multiple_of)) {
+    if (n.multiple_of && !is_multiple_of(value, text, *n.multiple_of)) {
       return fail(f, FaultKind::MultipleOf, v, s);
     }
     return true;
@@ -1010,11 +1066,19 @@ class Validator {
       seen = heap_seen.data();
     }
     const std::uint32_t end = end_of(v);
+    // Records usually list members in schema order: try the next property first.
+    std::uint32_t hint = 0;
     for (std::uint32_t c = v + 1; c < end; c = end_of(c)) {
       const std::string_view key = values_[c].key;
-      const std::uint32_t e = find_property(n, key);
+      std::uint32_t e = kNone;
+      if (hint < n.properties.size() && n.properties[hint].name == key) {
+        e = hint;
+      } else {
+        e = find_property(n, key);
+      }
       bool declared = false;
       if (e != kNone) {
+        hint = e + 1;
         const Property& p = n.properties[e];
         if (p.required_slot != kNone) seen[p.required_slot / 64] |= std::uint64_t{1} << (p.required_slot % 64);
         if (p.schema != kNone) {
@@ -1143,6 +1207,7 @@ Schema Schema::compile(const Json& schema, const Location& where) {
   Compiler compiler(schema, where, out.impl_->nodes);
   compiler.compile(schema);
   compiler.reject_cycles();
+  for (Node& n : out.impl_->nodes) n.finalize();
   // A root that is only a $ref ({"$ref": "#/definitions/record"}) still has columns.
   const auto& nodes = out.impl_->nodes;
   std::uint32_t root = 0;

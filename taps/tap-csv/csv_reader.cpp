@@ -258,9 +258,11 @@ CsvReader::Step CsvReader::parse_record() {
   first_quoted_ = false;
   record_line_ = line;
 
+  bool any_special = false;
   auto add_field = [&](const unsigned char* from, const unsigned char* to, bool special) {
     fields_.emplace_back(reinterpret_cast<const char*>(from), static_cast<std::size_t>(to - from));
     plain_.push_back(special ? 0 : 1);
+    any_special |= special;
   };
 
   for (;;) {
@@ -340,9 +342,10 @@ CsvReader::Step CsvReader::parse_record() {
     }
     ++line;
   }
+  record_bytes_ = static_cast<std::size_t>(p - (base + pos_));
   pos_ = static_cast<std::size_t>(p - base);
   line_ = line;
-  finish_record();
+  if (any_special) finish_record();
   return Step::Record;
 }
 

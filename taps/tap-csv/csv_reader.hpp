@@ -48,6 +48,8 @@ class CsvReader {
   // written as a JSON string by just quoting it.
   bool plain(std::size_t i) const noexcept { return plain_[i] != 0; }
 
+  // The record's size in the input; no field is longer, nor all of them together.
+  std::size_t record_bytes() const noexcept { return record_bytes_; }
   // The physical line (1-based) on which the current record starts.
   std::int64_t line() const noexcept { return record_line_; }
   const std::string& path() const noexcept { return path_; }
@@ -82,6 +84,7 @@ class CsvReader {
 
   std::int64_t line_ = 1;  // physical line at pos_
   std::int64_t record_line_ = 0;
+  std::size_t record_bytes_ = 0;
   std::vector<std::string_view> fields_;
   std::vector<unsigned char> plain_;    // parallel to fields_
   std::vector<std::uint32_t> doubled_;  // fields holding "" pairs to collapse

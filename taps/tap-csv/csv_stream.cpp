@@ -360,6 +360,8 @@ void CsvStream::sync(singer::SyncContext& ctx) {
     key_json += ':';
     output.push_back({c, columns_[c], types_[c], std::move(key_json)});
   }
+  std::size_t keys_bytes = 0;
+  for (const OutputColumn& col : output) keys_bytes += col.key_json.size();
   const bool with_file = entry_.add_metadata_columns && ctx.field_selected(kSourceFile);
   const bool with_mtime = entry_.add_metadata_columns && ctx.field_selected(kSourceFileMtime);
   const bool with_lineno = entry_.add_metadata_columns && ctx.field_selected(kSourceLineno);
@@ -432,32 +434,46 @@ void CsvStream::sync(singer::SyncContext& ctx) {
       singer::JsonWriter& w = ctx.begin_record();
       std::string& out = w.out();
       w.begin_object();
+      // Values are copied through a raw pointer into room made once per record (keys,
+      // quotes or "false"/"null", and at most the record's own bytes), not appended
+      // piece by piece; only a field that needs escaping goes through the writer.
+      const std::size_t room = keys_bytes + 5 * output.size() + reader.record_bytes();
+      std::size_t at = out.size();
+      out.resize(at + room);
+      char* d = out.data() + at;
+      auto put = [&d](std::string_view s) {
+        std::memcpy(d, s.data(), s.size());
+        d += s.size();
+      };
       for (const OutputColumn& col : output) {
         std::string_view v = reader[col.index];
-        // The key is pre-rendered with its comma; reset() keeps the writer from adding one.
-        out += col.key_json;
-        w.reset();
+        put(col.key_json);
         if (v.empty() && col.type.type != ColumnType::String) {
-          w.null();
+          put("null");
           continue;
         }
         switch (col.type.type) {
           case ColumnType::String:
           case ColumnType::DateTime:
             if (reader.plain(col.index)) {
-              // Most fields need no escaping; skip the escaper's byte-by-byte walk.
-              out += '"';
-              out += v;
-              out += '"';
+              *d++ = '"';
+              put(v);
+              *d++ = '"';
             } else {
+              out.resize(static_cast<std::size_t>(d - out.data()));
+              w.reset();
               w.string(v);
+              at = out.size();
+              out.resize(at + room);
+              d = out.data() + at;
             }
             break;
           case ColumnType::Integer:
-          case ColumnType::Number: w.number_literal(v); break;
-          case ColumnType::Boolean: w.boolean(v.size() == 4); break;  // "true" in any case; checked above
+          case ColumnType::Number: put(v); break;
+          case ColumnType::Boolean: put(v.size() == 4 ? "true" : "false"); break;  // checked above
         }
       }
+      out.resize(static_cast<std::size_t>(d - out.data()));
       if (with_file) {
         out += file_key;
         w.reset();
