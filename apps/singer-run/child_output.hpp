@@ -15,8 +15,9 @@ class LineSplitter {
  public:
   explicit LineSplitter(size_t max_line) : max_line_(max_line) {}
 
-  // Calls emit(line, complete) for every line ended in data, without its '\n'. A line
-  // longer than max_line comes in pieces with complete = false, then its end with true.
+  // Calls emit(line, complete) for every line ended in data, without its '\n'. When more
+  // than max_line bytes are buffered without an end of line, they are handed on as
+  // pieces with complete = false (memory stays bounded); the line's end comes with true.
   template <typename Emit>
   void feed(std::string_view data, Emit&& emit) {
     buffer_.append(data);

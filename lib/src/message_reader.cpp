@@ -47,7 +47,6 @@ struct MessageReader::Impl {
   SchemaMessage schema;
   RecordMessage record;
   RecordFields fields;
-  std::vector<FieldNode> scratch;  // values of ignored members, walked only to check them
   StateMessage state;
   ActivateVersionMessage activate;
   BatchMessage batch;
@@ -196,6 +195,56 @@ struct MessageReader::Impl {
     nodes[index].end = static_cast<std::uint32_t>(nodes.size());
   }
 
+  // Checks a value without keeping it: numbers and literals are checked as walk_into()
+  // does, but strings and keys are not unescaped (stage 1 already checked their UTF-8
+  // and control characters). The fast path for records when no one needs the fields.
+  void check(od::value value, int depth) {
+    if (depth > kMaxDepth) invalid(simdjson::DEPTH_ERROR);
+    od::json_type jt;
+    if (auto e = value.type().get(jt)) invalid(e);
+    switch (jt) {
+      case od::json_type::object: {
+        od::object object;
+        if (auto e = value.get_object().get(object)) invalid(e);
+        for (auto field : object) {
+          od::value child;
+          if (auto e = field.value().get(child)) invalid(e);
+          check(child, depth + 1);
+        }
+        break;
+      }
+      case od::json_type::array: {
+        od::array array;
+        if (auto e = value.get_array().get(array)) invalid(e);
+        for (auto item : array) {
+          od::value child;
+          if (auto e = item.get(child)) invalid(e);
+          check(child, depth + 1);
+        }
+        break;
+      }
+      case od::json_type::string: break;
+      case od::json_type::number: {
+        bool fractional = false;
+        if (!detail::scan_json_number(detail::trim_json_token(value.raw_json_token()), fractional)) {
+          invalid(simdjson::NUMBER_ERROR);
+        }
+        break;
+      }
+      case od::json_type::boolean: {
+        bool b = false;
+        if (auto e = value.get_bool().get(b)) invalid(e);
+        break;
+      }
+      case od::json_type::null: {
+        bool is_null = false;
+        if (auto e = value.is_null().get(is_null)) invalid(e);
+        if (!is_null) invalid(simdjson::N_ATOM_ERROR);
+        break;
+      }
+    }
+  }
+
   // The JSON text of any value, consuming it.
   std::string_view raw_of(od::value value) {
     od::json_type jt;
@@ -257,7 +306,11 @@ struct MessageReader::Impl {
     od::value root;
     if (auto e = doc.get_value().get(root)) invalid(e);
     if (root.type().value_unsafe() != od::json_type::object) throw Error(where(), "batch record is not an object");
-    walk(root, {}, 0);
+    if (want_fields) {
+      walk(root, {}, 0);
+    } else {
+      check(root, 0);
+    }
     check_document_end(doc, last);
     type = MessageType::Record;
     record.stream = bare_stream;
@@ -331,7 +384,11 @@ struct MessageReader::Impl {
         if (jt != od::json_type::object) throw Error(where(), "'record' is not an object");
         has_record = true;
         record_start = value.raw_json_token().data();
-        walk(value, {}, 0);
+        if (want_fields) {
+          walk(value, {}, 0);
+        } else {
+          check(value, 0);
+        }
         record_end_pending = true;
       } else if (key.unsafe_is_equal("schema")) {
         schema_raw = raw_of(value);
@@ -371,8 +428,7 @@ struct MessageReader::Impl {
         has_manifest = true;
       } else {
         // Other keys (e.g. "sequence") are ignored, but still checked.
-        scratch.clear();
-        walk_into(scratch, value, {}, 1);
+        check(value, 1);
       }
     }
     const char* message_end = check_document_end(doc, last);

@@ -39,6 +39,11 @@ constexpr std::size_t kLinearScanMax = 8;
 // Required members tracked on the stack; more than this spills to the heap.
 constexpr std::size_t kStackRequiredWords = 8;
 
+// std::regex matches recursively, one stack frame per character or so: a 2,000
+// character string overflows a 1 MiB thread stack. Longer strings are not checked
+// against "pattern" rather than crash the program.
+constexpr std::size_t kMaxPatternInput = 1000;
+
 // Literal exponents beyond this are clamped; a value like 1e999999999999999 is
 // absurd anyway and the clamp keeps the arithmetic below from overflowing.
 constexpr std::int64_t kExponentCap = 1'000'000'000'000'000;
@@ -446,15 +451,17 @@ struct Node {
   }
 };
 
-// Length and the first and last eight bytes: constant time per key, and column names
-// that share a prefix ("address_line_1", "address_line_2") still differ at the end.
-// Keys that differ only in the middle collide and cost a probe, never a wrong answer.
+// Length and eight bytes from the start, middle and end: constant time per key, and
+// column names that share a prefix ("address_line_1", "address_line_2") still differ.
+// Keys that differ elsewhere collide and cost a probe, never a wrong answer.
 std::uint64_t hash_key(std::string_view s) noexcept {
   const std::size_t n = s.size();
-  std::uint64_t head = 0, tail = 0;
+  std::uint64_t head = 0, middle = 0, tail = 0;
   if (n > 0) std::memcpy(&head, s.data(), std::min<std::size_t>(n, 8));
   if (n > 8) std::memcpy(&tail, s.data() + n - 8, 8);
-  std::uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ n;
+  if (n > 16) std::memcpy(&middle, s.data() + (n - 8) / 2, 8);
+  std::uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^
+                    (middle * 0x165667B19E3779F9ull) ^ n;
   h ^= h >> 29;
   h *= 0xBF58476D1CE4E5B9ull;
   return h ^ (h >> 32);
@@ -1034,7 +1041,9 @@ class Validator {
         break;
       case Format::None: break;
     }
-    if (n.pattern && !matches(*n.pattern, text)) return fail(f, FaultKind::Pattern, v, s);
+    if (n.pattern && text.size() <= kMaxPatternInput && !matches(*n.pattern, text)) {
+      return fail(f, FaultKind::Pattern, v, s);
+    }
     return true;
   }
 
@@ -1089,7 +1098,7 @@ class Validator {
       if (declared) continue;
       bool patterned = false;
       for (const auto& [pattern, child] : n.pattern_properties) {
-        if (!matches(pattern, key)) continue;
+        if (key.size() > kMaxPatternInput || !matches(pattern, key)) continue;
         patterned = true;
         if (!check(child, c, f)) return false;
       }

@@ -28,14 +28,19 @@ using singer::Location;
 
 namespace {
 
-// 16-byte loads may read this far past the end of the data.
+// Block loads may read this far past the end of the data.
 constexpr std::size_t kPadding = 64;
 
 // Finds the first of four stop bytes, and notes whether a byte before it needs JSON
-// escaping or a UTF-8 check: '"', '\\', control characters, bytes >= 0x80. Uses AVX2
-// when the build enables it (SINGER_SIMD), else SSE2, else a plain loop.
+// escaping or a UTF-8 check: '"', '\\', control characters, bytes >= 0x80. Works on
+// 32-byte blocks, with AVX2 when the build enables it (SINGER_SIMD), else SSE2, else
+// byte by byte; the last block's masks are kept, so the fields that follow in the
+// same block cost no new load.
 class Scanner {
  public:
+  using Cache = detail::BlockCache;
+  static constexpr std::size_t kBlock = 32;
+
   Scanner(char a, char b, char c, char d) noexcept {
 #if defined(__AVX2__)
     a_ = _mm256_set1_epi8(a);
@@ -52,67 +57,71 @@ class Scanner {
 #endif
   }
 
-  const unsigned char* find(const unsigned char* p, const unsigned char* end, bool& special) const noexcept {
-#if defined(__AVX2__)
-    const __m256i quote = _mm256_set1_epi8('"');
-    const __m256i backslash = _mm256_set1_epi8('\\');
-    const __m256i space = _mm256_set1_epi8(0x20);
-    for (; p < end; p += 32) {
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-      auto stops = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_or_si256(
-          _mm256_or_si256(_mm256_cmpeq_epi8(v, a_), _mm256_cmpeq_epi8(v, b_)),
-          _mm256_or_si256(_mm256_cmpeq_epi8(v, c_), _mm256_cmpeq_epi8(v, d_)))));
-      // Signed: bytes >= 0x80 are negative, so "< 0x20" also catches them.
-      auto specials = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_or_si256(
-          _mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, backslash)),
-          _mm256_cmpgt_epi8(space, v))));
-      if (const auto left = static_cast<std::size_t>(end - p); left < 32) {
+  const unsigned char* find(const unsigned char* p, const unsigned char* end, bool& special,
+                            Cache& cache) const noexcept {
+    if (cache.block != nullptr && p >= cache.block && p < cache.block + kBlock) {
+      const std::uint32_t from_p = ~std::uint32_t{0} << (p - cache.block);
+      if (const std::uint32_t stops = cache.stops & from_p) return found(cache.block, stops, cache.specials & from_p, special);
+      if (cache.specials & from_p) special = true;
+      p = cache.block + kBlock;
+    }
+    for (; p < end; p += kBlock) {
+      std::uint32_t stops = 0, specials = 0;
+      masks(p, stops, specials);
+      if (const auto left = static_cast<std::size_t>(end - p); left < kBlock) {
         const std::uint32_t valid = (std::uint32_t{1} << left) - 1;
         stops &= valid;
         specials &= valid;
       }
-      if (stops != 0) {
-        const auto at = static_cast<unsigned>(__builtin_ctz(stops));
-        if (specials & ((std::uint32_t{1} << at) - 1)) special = true;
-        return p + at;
-      }
+      cache = Cache{p, stops, specials};
+      if (stops != 0) return found(p, stops, specials, special);
       if (specials != 0) special = true;
     }
     return end;
-#elif defined(__SSE2__)
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i space = _mm_set1_epi8(0x20);
-    for (; p < end; p += 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      auto stops = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
-          _mm_or_si128(_mm_cmpeq_epi8(v, a_), _mm_cmpeq_epi8(v, b_)),
-          _mm_or_si128(_mm_cmpeq_epi8(v, c_), _mm_cmpeq_epi8(v, d_)))));
-      auto specials = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
-          _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), _mm_cmplt_epi8(v, space))));
-      if (const auto left = static_cast<std::size_t>(end - p); left < 16) {
-        const unsigned valid = (1u << left) - 1;
-        stops &= valid;
-        specials &= valid;
-      }
-      if (stops != 0) {
-        const auto at = static_cast<unsigned>(__builtin_ctz(stops));
-        if (specials & ((1u << at) - 1)) special = true;
-        return p + at;
-      }
-      if (specials != 0) special = true;
-    }
-    return end;
-#else
-    for (; p < end; ++p) {
-      if (stop_[*p]) return p;
-      if (*p < 0x20 || *p >= 0x80 || *p == '"' || *p == '\\') special = true;
-    }
-    return end;
-#endif
   }
 
  private:
+  static const unsigned char* found(const unsigned char* block, std::uint32_t stops, std::uint32_t specials,
+                                    bool& special) noexcept {
+    const auto at = static_cast<unsigned>(__builtin_ctz(stops));
+    if (specials & ((std::uint32_t{1} << at) - 1)) special = true;
+    return block + at;
+  }
+
+  // Bit i of stops/specials: byte p[i] is a stop byte / needs attention.
+  void masks(const unsigned char* p, std::uint32_t& stops, std::uint32_t& specials) const noexcept {
+#if defined(__AVX2__)
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    stops = static_cast<std::uint32_t>(_mm256_movemask_epi8(
+        _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, a_), _mm256_cmpeq_epi8(v, b_)),
+                        _mm256_or_si256(_mm256_cmpeq_epi8(v, c_), _mm256_cmpeq_epi8(v, d_)))));
+    // Signed: bytes >= 0x80 are negative, so "< 0x20" also catches them.
+    specials = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_or_si256(
+        _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')), _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'))),
+        _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v))));
+#elif defined(__SSE2__)
+    stops = specials = 0;
+    for (int half = 0; half < 2; ++half) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * half));
+      auto s = static_cast<std::uint32_t>(_mm_movemask_epi8(
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, a_), _mm_cmpeq_epi8(v, b_)),
+                       _mm_or_si128(_mm_cmpeq_epi8(v, c_), _mm_cmpeq_epi8(v, d_)))));
+      auto x = static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_or_si128(
+          _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+          _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)))));
+      stops |= s << (16 * half);
+      specials |= x << (16 * half);
+    }
+#else
+    stops = specials = 0;
+    for (std::size_t i = 0; i < kBlock; ++i) {
+      const unsigned char c = p[i];
+      if (stop_[c]) stops |= std::uint32_t{1} << i;
+      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') specials |= std::uint32_t{1} << i;
+    }
+#endif
+  }
+
 #if defined(__AVX2__)
   __m256i a_, b_, c_, d_;
 #elif defined(__SSE2__)
@@ -179,6 +188,8 @@ CsvReader::CsvReader(CsvReader&& other) noexcept
       record_line_(other.record_line_),
       fields_(std::move(other.fields_)),
       plain_(std::move(other.plain_)),
+      unquoted_cache_(other.unquoted_cache_),
+      quoted_cache_(other.quoted_cache_),
       doubled_(std::move(other.doubled_)),
       first_quoted_(other.first_quoted_) {}
 
@@ -203,6 +214,7 @@ bool CsvReader::next() {
 }
 
 void CsvReader::refill() {
+  unquoted_cache_ = quoted_cache_ = detail::BlockCache{};  // the bytes are about to move or grow
   if (pos_ > 0) {
     std::memmove(buffer_.get(), buffer_.get() + pos_, end_ - pos_);
     end_ -= pos_;
@@ -279,7 +291,7 @@ CsvReader::Step CsvReader::parse_record() {
       const unsigned char* start = ++p;
       bool doubled = false;
       for (;;) {
-        p = quoted.find(p, end, special);
+        p = quoted.find(p, end, special, quoted_cache_);
         if (p == end) {
           if (!eof_) return Step::NeedMore;
           throw Error(Location{path_, record_line_, stream_}, "unterminated quoted field starting at line {}",
@@ -319,7 +331,7 @@ CsvReader::Step CsvReader::parse_record() {
     }
     // Unquoted: a quote here is an ordinary character, as in Python's csv module.
     const unsigned char* start = p;
-    p = unquoted.find(p, end, special);
+    p = unquoted.find(p, end, special, unquoted_cache_);
     if (p == end && !eof_) return Step::NeedMore;
     add_field(start, p, special);
     if (p == end) break;

@@ -13,6 +13,15 @@
 
 namespace tap_csv {
 
+namespace detail {
+// The stop and escape masks of the block of input scanned last (see csv_reader.cpp).
+struct BlockCache {
+  const unsigned char* block = nullptr;
+  std::uint32_t stops = 0;
+  std::uint32_t specials = 0;
+};
+}  // namespace detail
+
 struct CsvDialect {
   char delimiter = ',';
   char quote = '"';
@@ -87,6 +96,8 @@ class CsvReader {
   std::size_t record_bytes_ = 0;
   std::vector<std::string_view> fields_;
   std::vector<unsigned char> plain_;    // parallel to fields_
+  detail::BlockCache unquoted_cache_;
+  detail::BlockCache quoted_cache_;
   std::vector<std::uint32_t> doubled_;  // fields holding "" pairs to collapse
   bool first_quoted_ = false;
 };

@@ -326,14 +326,6 @@ std::vector<std::string> CsvStream::valid_replication_keys() const {
 
 namespace {
 
-// What sync() writes for one selected column.
-struct OutputColumn {
-  std::size_t index;  // in the CSV record
-  std::string name;
-  InferredType type;
-  std::string key_json;  // ,"name": (no comma for the first)
-};
-
 // A replication-key value as the bookmark stores it; null for an empty field, which
 // has no place in the order.
 Json replication_value(InferredType type, std::string_view text) {
@@ -346,44 +338,148 @@ Json replication_value(InferredType type, std::string_view text) {
   }
 }
 
+// Turns CSV records into record objects: the selected columns, in order, then the
+// selected metadata columns. Everything is settled once per stream, so the per-record
+// work is copying bytes.
+class RecordWriter {
+ public:
+  RecordWriter(const std::vector<std::string>& columns, const std::vector<InferredType>& types,
+               bool metadata_columns, const singer::SyncContext& ctx) {
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      if (!ctx.field_selected(columns[c])) continue;
+      if (types[c].type != ColumnType::String) checked_.push_back(columns_.size());
+      columns_.push_back({c, columns[c], types[c], key_json(columns[c])});
+      keys_bytes_ += columns_.back().key_json.size();
+    }
+    with_file_ = metadata_columns && ctx.field_selected(kSourceFile);
+    with_mtime_ = metadata_columns && ctx.field_selected(kSourceFileMtime);
+    with_lineno_ = metadata_columns && ctx.field_selected(kSourceLineno);
+    file_key_ = key_json(kSourceFile, with_file_);
+    mtime_key_ = key_json(kSourceFileMtime, with_mtime_);
+    lineno_key_ = key_json(kSourceLineno, with_lineno_);
+  }
+
+  bool writes_file_name() const noexcept { return with_file_; }
+
+  // Throws when a value of an inferred type does not fit it, before anything of the
+  // record is written.
+  void check(const CsvReader& reader, std::int64_t sample_rows) const {
+    for (std::size_t k : checked_) {
+      const Column& col = columns_[k];
+      const std::string_view v = reader[col.index];
+      if (v.empty() ? col.type.nullable : fits(col.type.type, v)) continue;
+      throw Error(reader.location(),
+                  "field '{}': {} does not fit the type {}{} inferred from the first {} records (raise "
+                  "infer_sample_rows or turn infer_types off)",
+                  col.name, v.empty() ? std::string("an empty value") : shown(v), to_string(col.type.type),
+                  v.empty() ? " (no null)" : "", sample_rows);
+    }
+  }
+
+  void write(singer::JsonWriter& w, const CsvReader& reader, std::string_view file, std::string_view mtime) const {
+    std::string& out = w.out();
+    w.begin_object();
+    // Values are copied through a raw pointer into room made once per record (keys,
+    // quotes or "false"/"null", and at most the record's own bytes) rather than
+    // appended piece by piece; only a field that needs escaping goes through the writer.
+    const std::size_t room = keys_bytes_ + 5 * columns_.size() + reader.record_bytes();
+    std::size_t at = out.size();
+    out.resize(at + room);
+    char* d = out.data() + at;
+    auto put = [&d](std::string_view s) {
+      std::memcpy(d, s.data(), s.size());
+      d += s.size();
+    };
+    for (const Column& col : columns_) {
+      const std::string_view v = reader[col.index];
+      put(col.key_json);
+      if (v.empty() && col.type.type != ColumnType::String) {
+        put("null");
+        continue;
+      }
+      switch (col.type.type) {
+        case ColumnType::String:
+        case ColumnType::DateTime:
+          if (reader.plain(col.index)) {
+            *d++ = '"';
+            put(v);
+            *d++ = '"';
+          } else {
+            out.resize(static_cast<std::size_t>(d - out.data()));
+            w.reset();
+            w.string(v);
+            at = out.size();
+            out.resize(at + room);
+            d = out.data() + at;
+          }
+          break;
+        case ColumnType::Integer:
+        case ColumnType::Number: put(v); break;
+        case ColumnType::Boolean: put(v.size() == 4 ? "true" : "false"); break;  // check() saw true/false
+      }
+    }
+    out.resize(static_cast<std::size_t>(d - out.data()));
+    if (with_file_) {
+      out += file_key_;
+      w.reset();
+      w.string(file);
+    }
+    if (with_mtime_) {
+      out += mtime_key_;
+      w.reset();
+      w.string(mtime);
+    }
+    if (with_lineno_) {
+      out += lineno_key_;
+      w.reset();
+      w.integer(reader.line());
+    }
+    w.end_object();
+  }
+
+ private:
+  struct Column {
+    std::size_t index;  // in the CSV record
+    std::string name;
+    InferredType type;
+    std::string key_json;  // ,"name":  (no comma before the first)
+  };
+
+  // The member name as JSON with its colon, and the comma when a member precedes it.
+  std::string key_json(std::string_view name, bool counts = true) {
+    std::string key = keys_written_ > 0 ? "," : "";
+    singer::append_json_string(key, name);
+    key += ':';
+    keys_written_ += counts ? 1 : 0;
+    return key;
+  }
+
+  std::vector<Column> columns_;
+  std::vector<std::size_t> checked_;  // columns_ whose inferred type needs a per-value check
+  std::size_t keys_bytes_ = 0;
+  std::size_t keys_written_ = 0;
+  bool with_file_ = false;
+  bool with_mtime_ = false;
+  bool with_lineno_ = false;
+  std::string file_key_;
+  std::string mtime_key_;
+  std::string lineno_key_;
+};
+
 }  // namespace
 
 void CsvStream::sync(singer::SyncContext& ctx) {
-  // Selection and types are settled once per stream; the record loop only indexes.
-  std::vector<OutputColumn> output;
-  std::vector<std::size_t> checked;  // entries of output whose type needs a per-value check
-  for (std::size_t c = 0; c < columns_.size(); ++c) {
-    if (!ctx.field_selected(columns_[c])) continue;
-    if (types_[c].type != ColumnType::String) checked.push_back(output.size());
-    std::string key_json = output.empty() ? "" : ",";
-    singer::append_json_string(key_json, columns_[c]);
-    key_json += ':';
-    output.push_back({c, columns_[c], types_[c], std::move(key_json)});
-  }
-  std::size_t keys_bytes = 0;
-  for (const OutputColumn& col : output) keys_bytes += col.key_json.size();
-  const bool with_file = entry_.add_metadata_columns && ctx.field_selected(kSourceFile);
-  const bool with_mtime = entry_.add_metadata_columns && ctx.field_selected(kSourceFileMtime);
-  const bool with_lineno = entry_.add_metadata_columns && ctx.field_selected(kSourceLineno);
-  std::size_t written_keys = output.size();
-  auto metadata_key = [&](bool with, std::string_view name) {
-    std::string key = written_keys > 0 ? "," : "";
-    singer::append_json_string(key, name);
-    key += ':';
-    written_keys += with ? 1 : 0;
-    return key;
-  };
-  const std::string file_key = metadata_key(with_file, kSourceFile);
-  const std::string mtime_key = metadata_key(with_mtime, kSourceFileMtime);
-  const std::string lineno_key = metadata_key(with_lineno, kSourceLineno);
+  const RecordWriter writer(columns_, types_, entry_.add_metadata_columns, ctx);
 
   std::optional<std::size_t> key_column;
+  InferredType key_type;
   if (const auto& key = ctx.replication_key()) {
     auto it = std::find(columns_.begin(), columns_.end(), *key);
     if (it == columns_.end()) {
       throw UsageError(Location{{}, 0, entry_.entity}, "replication key '{}' is not a column", *key);
     }
     key_column = static_cast<std::size_t>(it - columns_.begin());
+    key_type = types_[*key_column];
   }
   const Json* start = key_column ? ctx.start_bookmark() : nullptr;
   // Files last modified before a date-time bookmark cannot hold newer rows.
@@ -391,7 +487,7 @@ void CsvStream::sync(singer::SyncContext& ctx) {
   if (start && start->is_string()) start_micros = singer::parse_date_time_micros(start->as_string());
 
   for (const std::string& file : entry_.files) {
-    if (with_file && !singer::is_valid_utf8(file)) {
+    if (writer.writes_file_name() && !singer::is_valid_utf8(file)) {
       throw Error(Location{file, 0, entry_.entity}, "file name is not valid UTF-8 (needed for _sdc_source_file)");
     }
     const std::optional<std::int64_t> mtime = mtime_micros(file);
@@ -407,89 +503,18 @@ void CsvStream::sync(singer::SyncContext& ctx) {
       if (reader.size() != columns_.size()) {
         throw Error(reader.location(), "expected {} fields, got {}", columns_.size(), reader.size());
       }
-      for (std::size_t k : checked) {
-        const OutputColumn& col = output[k];
-        std::string_view v = reader[col.index];
-        if (v.empty() ? !col.type.nullable : !fits(col.type.type, v)) {
-          throw Error(reader.location(),
-                      "field '{}': {} is not {} as inferred from the first {} records (raise infer_sample_rows or "
-                      "turn infer_types off)",
-                      col.name, v.empty() ? std::string("an empty value") : shown(v),
-                      v.empty() ? fmt::format("{} (not null)", to_string(col.type.type)) : std::string(to_string(col.type.type)),
-                      entry_.infer_sample_rows);
-        }
-      }
+      writer.check(reader, entry_.infer_sample_rows);
       Json key_value;
       if (key_column) {
-        std::string_view v = reader[*key_column];
-        InferredType t = types_[*key_column];
-        if (t.type != ColumnType::String && !v.empty() && !fits(t.type, v)) t = InferredType{};
-        key_value = replication_value(t, v);
+        const std::string_view v = reader[*key_column];
+        // A deselected key column was not checked; an odd value then orders as text.
+        key_value = replication_value(fits(key_type.type, v) ? key_type : InferredType{}, v);
         // Singer bookmarks are inclusive: a row equal to the bookmark is sent again.
         // A row without a value cannot be placed after the bookmark, so only a full
         // sync sends it.
         if (start && (key_value.is_null() || singer::compare_replication_values(key_value, *start) < 0)) continue;
       }
-
-      singer::JsonWriter& w = ctx.begin_record();
-      std::string& out = w.out();
-      w.begin_object();
-      // Values are copied through a raw pointer into room made once per record (keys,
-      // quotes or "false"/"null", and at most the record's own bytes), not appended
-      // piece by piece; only a field that needs escaping goes through the writer.
-      const std::size_t room = keys_bytes + 5 * output.size() + reader.record_bytes();
-      std::size_t at = out.size();
-      out.resize(at + room);
-      char* d = out.data() + at;
-      auto put = [&d](std::string_view s) {
-        std::memcpy(d, s.data(), s.size());
-        d += s.size();
-      };
-      for (const OutputColumn& col : output) {
-        std::string_view v = reader[col.index];
-        put(col.key_json);
-        if (v.empty() && col.type.type != ColumnType::String) {
-          put("null");
-          continue;
-        }
-        switch (col.type.type) {
-          case ColumnType::String:
-          case ColumnType::DateTime:
-            if (reader.plain(col.index)) {
-              *d++ = '"';
-              put(v);
-              *d++ = '"';
-            } else {
-              out.resize(static_cast<std::size_t>(d - out.data()));
-              w.reset();
-              w.string(v);
-              at = out.size();
-              out.resize(at + room);
-              d = out.data() + at;
-            }
-            break;
-          case ColumnType::Integer:
-          case ColumnType::Number: put(v); break;
-          case ColumnType::Boolean: put(v.size() == 4 ? "true" : "false"); break;  // checked above
-        }
-      }
-      out.resize(static_cast<std::size_t>(d - out.data()));
-      if (with_file) {
-        out += file_key;
-        w.reset();
-        w.string(file);
-      }
-      if (with_mtime) {
-        out += mtime_key;
-        w.reset();
-        w.string(mtime_text);
-      }
-      if (with_lineno) {
-        out += lineno_key;
-        w.reset();
-        w.integer(reader.line());
-      }
-      w.end_object();
+      writer.write(ctx.begin_record(), reader, file, mtime_text);
       if (key_column) ctx.observe_replication_value(key_value);
       ctx.end_record();
     }

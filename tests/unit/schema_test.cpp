@@ -228,6 +228,22 @@ TEST_CASE("large property tables find every member", "[schema]") {
   CHECK(schema.property_names()[39] == "col_39");
 }
 
+TEST_CASE("property names that hash alike are still told apart", "[schema]") {
+  // Same length, same first, middle and last bytes: only the digits differ.
+  auto name = [](int i) { return fmt::format("prefix__{:02}{}", i, std::string(30, 'x')); };
+  std::string properties;
+  for (int i = 0; i < 20; ++i) {
+    properties += fmt::format("{}\"{}\": {{\"type\": \"integer\"}}", i ? "," : "", name(i));
+  }
+  const Schema schema =
+      compile(fmt::format(R"({{"properties": {{{}}}, "additionalProperties": false}})", properties));
+  CHECK(verdict(schema, fmt::format(R"({{"{}": 1, "{}": 2}})", name(19), name(3))) == "valid");
+  CHECK(verdict(schema, fmt::format(R"({{"{}": 1, "{}": "2"}})", name(0), name(7))) ==
+        fmt::format("field '{}': expected integer, got string", name(7)));
+  CHECK(verdict(schema, fmt::format(R"({{"{}": 1}})", name(20))) ==
+        fmt::format("unexpected field '{}'", name(20)));
+}
+
 TEST_CASE("many required members are all tracked", "[schema]") {
   for (int count : {70, 600}) {
     std::string required, record;
@@ -444,6 +460,14 @@ TEST_CASE("pattern searches the string with an ECMAScript regex", "[schema]") {
   CHECK(verdict(schema, R"("ab123cd")") == "valid");
   CHECK(verdict(schema, R"("ab12cd")") == "'ab12cd' does not match the pattern '[0-9]{3}'");
   CHECK(verdict(R"({"pattern": "\\p{L}+"})", R"("x")") == "valid");  // unsupported: ignored
+}
+
+TEST_CASE("pattern skips strings too long for std::regex instead of crashing", "[schema]") {
+  const Schema schema = compile(R"({"pattern": "^(a|b)*$"})");
+  CHECK_FALSE(schema.validate(Json(std::string(1000, 'a'))));
+  CHECK(schema.validate(Json(std::string(999, 'a') + "c"))->message ==
+        "'" + std::string(40, 'a') + "...' does not match the pattern '^(a|b)*$'");
+  CHECK_FALSE(schema.validate(Json(std::string(200000, 'c'))));
 }
 
 TEST_CASE("$ref resolves definitions, $defs and JSON pointers", "[schema]") {
