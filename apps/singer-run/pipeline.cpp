@@ -149,11 +149,8 @@ class Runner {
     Spawned tap = spawn({setup_.tap.path, setup_.tap.argv, setup_.workdir, devnull.get(),
                          data.write.get(), tap_log.write.get()});
     if (tap.exec_errno != 0) {
-      // The target sees end of input once our copies are closed; stop it regardless.
-      data = Pipe{};
-      state = Pipe{};
-      target_log = Pipe{};
-      target_.stop(SIGTERM, Clock::now(), setup_.grace);
+      // The target has had no input: nothing of its work can be lost by killing it.
+      target_.signal(SIGKILL);
       int status;
       while (::waitpid(target_.pid, &status, 0) < 0 && errno == EINTR) {
       }

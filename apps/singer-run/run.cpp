@@ -112,13 +112,14 @@ ChildReport report(const ChildResult& c, const ChildCommand& command) {
 std::string summary(const PipelineResult& r, bool advanced, Clock::duration elapsed) {
   std::string out = fmt::format("ran {:.1f}s", std::chrono::duration<double>(elapsed).count());
   if (r.records.any()) {
-    out += fmt::format(", {} records ({})", r.records.total(), r.records.to_string());
+    out += fmt::format(", {} record{} ({})", r.records.total(), r.records.total() == 1 ? "" : "s",
+                       r.records.to_string());
   }
   if (r.state_saves == 0) {
     out += ", no state from the target: state file unchanged";
   } else {
-    out += fmt::format(", state {} ({} update{})", advanced ? "saved" : "unchanged", r.state_saves,
-                       r.state_saves == 1 ? "" : "s");
+    out += fmt::format(", state saved ({} update{}{})", r.state_saves, r.state_saves == 1 ? "" : "s",
+                       advanced ? "" : ", unchanged");
   }
   return out;
 }
@@ -148,6 +149,7 @@ int run(const RunPlan& plan) {
   auto started = Clock::now();
   std::optional<Clock::time_point> deadline;
   if (plan.timeout) deadline = started + *plan.timeout;
+  ensure_standard_fds();
   block_runner_signals();
   try {
     StateLock lock(plan.state_path);

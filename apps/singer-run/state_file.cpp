@@ -70,8 +70,8 @@ std::optional<Json> read_state_file(const std::string& path) {
   try {
     state = Json::parse(text, {path});
   } catch (const Error& e) {
-    throw UsageError({path}, "{}: the state file must hold the last state a target emitted "
-                     "(fix it, restore it, or delete it to start from scratch)", e.detail());
+    throw UsageError({path}, "{}; fix it, restore it, or delete it to start from scratch",
+                     e.detail());
   }
   if (!state.is_object()) throw UsageError({path}, "the state file must hold a JSON object");
   return state;

@@ -34,5 +34,6 @@ json_get() {
     print ref $v ? JSON::PP->new->canonical->encode($v) : (defined $v ? (JSON::PP::is_bool($v) ? ($v ? "true" : "false") : $v) : "null"), "\n"' "$@"
 }
 
-# Replaces the run time in singer-run's summary line, which varies.
-normalize() { sed -E 's/ran [0-9]+\.[0-9]s/ran Ns/'; }
+# Replaces what varies: the run time in singer-run's summary line, and the parser's
+# wording after "invalid JSON:" (the library's to choose; the cases pin the rest).
+normalize() { sed -E 's/ran [0-9]+\.[0-9]s/ran Ns/; s/invalid JSON: [^:;]*(:|;|$)/invalid JSON: <detail>\1/'; }
