@@ -29,6 +29,7 @@ constexpr int kDataPipeBytes = 1 << 20;           // tap -> target
 constexpr size_t kMaxLogLine = 64 * 1024;         // longer stderr lines are cut in pieces
 constexpr size_t kMaxStateLine = 64 * 1024 * 1024;
 constexpr size_t kReadBudget = 1 << 20;           // per source per loop turn, to stay fair
+constexpr std::chrono::milliseconds kSettle{50};  // see enforce()
 
 // ENOENT from execv() of a file we found means its #! interpreter is missing.
 std::string exec_error(int err) {
@@ -200,6 +201,7 @@ class Runner {
       if (t && (!wake || *t < *wake)) wake = t;
     };
     if (!result_.timed_out) consider(setup_.deadline);
+    if (!tap_.result.stopped) consider(stop_tap_at_);
     consider(tap_.kill_at);
     consider(target_.kill_at);
     if (progress_.enabled()) consider(now + Progress::kInterval);
@@ -343,9 +345,13 @@ class Runner {
   void enforce(Clock::time_point now) {
     // A failed target cannot take more records; the tap is stopped. A tap that failed
     // just ends the input: the target finishes and its last state is kept.
+    // The stop waits a moment: a tap that has just exited closes its stdout (which may
+    // be why the target ended) a little before it can be reaped, and must then be
+    // reported as it ended, not as stopped.
     if (target_.result.exited && target_.result.status != 0 && tap_.running() &&
         !tap_.result.stopped) {
-      tap_.stop(SIGTERM, now, setup_.grace);
+      if (!stop_tap_at_) stop_tap_at_ = now + kSettle;
+      if (now >= *stop_tap_at_) tap_.stop(SIGTERM, now, setup_.grace);
     }
     if (setup_.deadline && now >= *setup_.deadline && !result_.timed_out &&
         (tap_.running() || target_.running())) {
@@ -372,6 +378,7 @@ class Runner {
   std::string log_out_;
   std::int64_t state_line_ = 0;
   bool state_line_too_long_ = false;
+  std::optional<Clock::time_point> stop_tap_at_;
   std::optional<Json> pending_state_;
   std::string pending_state_text_;
 };

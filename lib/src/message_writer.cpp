@@ -30,6 +30,7 @@ MessageWriter::MessageWriter(int fd) : fd_(fd), json_(buffer_) {
 }
 
 MessageWriter::~MessageWriter() {
+  if (in_record_) buffer_.resize(record_start_);
   try {
     flush();
   } catch (...) {
@@ -80,6 +81,8 @@ void MessageWriter::write_schema(const SchemaMessage& message) {
 }
 
 JsonWriter& MessageWriter::begin_record(std::string_view stream) {
+  record_start_ = buffer_.size();
+  in_record_ = true;
   buffer_ += R"({"type":"RECORD","stream":)";
   append_json_string(buffer_, stream);
   buffer_ += R"(,"record":)";
@@ -97,6 +100,7 @@ void MessageWriter::end_record(std::string_view time_extracted, std::optional<st
     buffer_ += std::to_string(*version);
   }
   buffer_ += "}\n";
+  in_record_ = false;
   maybe_flush();
 }
 

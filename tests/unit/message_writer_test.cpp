@@ -328,3 +328,19 @@ TEST_CASE("enlarge_pipe does nothing for files and bad descriptors", "[message_w
   enlarge_pipe(pipe.write_fd);
   SUCCEED();
 }
+
+TEST_CASE("writer drops a record left half-written by an error", "[message_writer]") {
+  MemFile file;
+  try {
+    MessageWriter writer(file.fd);
+    writer.write_record("s", R"({"a":1})");
+    JsonWriter& w = writer.begin_record("s");
+    w.begin_object();
+    w.key("bad");
+    w.string("\xFF");  // throws: invalid UTF-8
+    FAIL("no exception");
+  } catch (const singer::Error& e) {
+    CHECK(std::string(e.what()) == "invalid UTF-8 in string");
+  }
+  CHECK(file.contents() == R"({"type":"RECORD","stream":"s","record":{"a":1}})" "\n");
+}

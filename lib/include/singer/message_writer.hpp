@@ -48,6 +48,10 @@ class MessageWriter {
 
   int fd_;
   std::string buffer_;
+  // Where the open RECORD began: a record left half-written by an error is dropped,
+  // never flushed (the buffer only reaches fd_ between whole messages).
+  size_t record_start_ = 0;
+  bool in_record_ = false;
   JsonWriter json_;
   std::uint64_t written_ = 0;
 };
