@@ -83,17 +83,25 @@ void MessageWriter::write_schema(const SchemaMessage& message) {
 JsonWriter& MessageWriter::begin_record(std::string_view stream) {
   record_start_ = buffer_.size();
   in_record_ = true;
-  buffer_ += R"({"type":"RECORD","stream":)";
-  append_json_string(buffer_, stream);
-  buffer_ += R"(,"record":)";
+  if (prefix_.empty() || stream != prefix_stream_) {
+    prefix_stream_ = std::string(stream);
+    prefix_ = R"({"type":"RECORD","stream":)";
+    append_json_string(prefix_, stream);
+    prefix_ += R"(,"record":)";
+  }
+  buffer_ += prefix_;
   json_.reset();
   return json_;
 }
 
 void MessageWriter::end_record(std::string_view time_extracted, std::optional<std::int64_t> version) {
   if (!time_extracted.empty()) {
-    buffer_ += R"(,"time_extracted":)";
-    append_json_string(buffer_, time_extracted);
+    if (suffix_.empty() || time_extracted != suffix_time_) {
+      suffix_time_ = std::string(time_extracted);
+      suffix_ = R"(,"time_extracted":)";
+      append_json_string(suffix_, time_extracted);
+    }
+    buffer_ += suffix_;
   }
   if (version) {
     buffer_ += R"(,"version":)";

@@ -154,11 +154,16 @@ class TargetRun {
 
  private:
   void on_record(const RecordMessage& record, const MessageReader& from) {
-    auto it = streams_.find(record.stream);
-    if (it == streams_.end()) {
-      throw Error(from.location(record.stream), "RECORD before any SCHEMA for this stream");
+    // Records come in long runs of one stream: skip the hash lookup for those.
+    if (!last_stream_ || record.stream != last_stream_name_) {
+      auto it = streams_.find(record.stream);
+      if (it == streams_.end()) {
+        throw Error(from.location(record.stream), "RECORD before any SCHEMA for this stream");
+      }
+      last_stream_ = &it->second;
+      last_stream_name_ = it->first;
     }
-    StreamTarget& stream = it->second;
+    StreamTarget& stream = *last_stream_;
     ++stream.records;
     if (validate_) {
       for (const auto& key : stream.schema.key_properties) {
@@ -282,6 +287,8 @@ class TargetRun {
   std::int64_t batch_rows_ = 100000;
   Clock::duration max_batch_age_ = std::chrono::seconds(1);
   std::unordered_map<std::string, StreamTarget, StringHash, std::equal_to<>> streams_;
+  StreamTarget* last_stream_ = nullptr;  // unordered_map nodes are stable
+  std::string_view last_stream_name_;     // views the map's key
   std::vector<std::string> stream_order_;  // first-SCHEMA order, for stable logs
   std::optional<std::string> pending_state_;
   std::int64_t pending_records_ = 0;

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "singer/error.hpp"
+#include "singer/log.hpp"
 
 namespace target_jsonl {
 
@@ -70,9 +71,39 @@ JsonlSink::JsonlSink(std::string_view stream, const JsonlOptions& options)
     : stream_(stream), add_metadata_(options.add_record_metadata) {
   make_directories(options.destination_path);
   path_ = options.destination_path + "/" + file_name_for_stream(stream);
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd_ < 0) throw singer::Error(singer::Location{path_}, "cannot open: {}", std::strerror(errno));
+  drop_torn_tail();
   buffer_.reserve(kBufferBytes + 4096);
+}
+
+// A run killed mid-write can leave a last line without its newline. No STATE ever
+// covered it (state follows fsync of whole lines), so cut it off: otherwise the next
+// record appended would be glued to it and both lines lost.
+void JsonlSink::drop_torn_tail() {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || st.st_size == 0) return;
+  off_t end = st.st_size;
+  char last = 0;
+  if (::pread(fd_, &last, 1, end - 1) != 1 || last == '\n') return;
+  char chunk[65536];
+  off_t keep = 0;
+  for (off_t pos = end; pos > 0 && keep == 0;) {
+    off_t from = pos > static_cast<off_t>(sizeof chunk) ? pos - static_cast<off_t>(sizeof chunk) : 0;
+    ssize_t n = ::pread(fd_, chunk, static_cast<size_t>(pos - from), from);
+    if (n <= 0) return;
+    for (ssize_t i = n - 1; i >= 0; --i) {
+      if (chunk[i] == '\n') {
+        keep = from + i + 1;
+        break;
+      }
+    }
+    pos = from;
+  }
+  if (::ftruncate(fd_, keep) != 0) {
+    throw singer::Error(singer::Location{path_}, "cannot cut a torn last line: {}", std::strerror(errno));
+  }
+  singer::log::warning("{}: dropped a torn last line ({} bytes) left by an interrupted run", path_, end - keep);
 }
 
 JsonlSink::~JsonlSink() {

@@ -34,6 +34,7 @@ class JsonlSink : public singer::Sink {
 
  private:
   void write_buffer();
+  void drop_torn_tail();
 
   std::string stream_;
   std::string path_;

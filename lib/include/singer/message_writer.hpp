@@ -52,6 +52,10 @@ class MessageWriter {
   // never flushed (the buffer only reaches fd_ between whole messages).
   size_t record_start_ = 0;
   bool in_record_ = false;
+  // Taps write many records of one stream with one time_extracted: render the message
+  // head and tail once, not per record.
+  std::string prefix_stream_, prefix_;
+  std::string suffix_time_, suffix_;
   JsonWriter json_;
   std::uint64_t written_ = 0;
 };
