@@ -1,5 +1,6 @@
 // Singer catalogs as --catalog and the legacy --properties give them: shape checks with
 // the path of what is wrong, metadata by breadcrumb, selection, and discovery metadata.
+#include "file_text.hpp"
 #include "singer/catalog.hpp"
 
 #include <cerrno>
@@ -10,22 +11,6 @@
 namespace singer {
 
 namespace {
-
-struct FileCloser {
-  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-};
-
-// Reads a whole file; on failure returns false with errno set.
-bool read_whole_file(const std::string& path, std::string& out) {
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) return false;
-  char buf[1 << 16];
-  for (;;) {
-    size_t n = std::fread(buf, 1, sizeof buf, file.get());
-    out.append(buf, n);
-    if (n < sizeof buf) return !std::ferror(file.get());
-  }
-}
 
 // A bool member of an object, or nothing when absent or not a bool.
 std::optional<bool> bool_member(const Json* object, std::string_view key) {
@@ -217,7 +202,7 @@ Catalog Catalog::from_json(const Json& json, const Location& where) {
 
 Catalog Catalog::load(const std::string& path) {
   std::string text;
-  if (!read_whole_file(path, text)) {
+  if (!detail::read_whole_file(path, text)) {
     throw Error(Location{path, 0, {}}, "cannot read catalog file: {}", std::strerror(errno));
   }
   return from_json(Json::parse(text, Location{path, 0, {}}), Location{path, 0, {}});

@@ -1,5 +1,6 @@
 // Config files merged left to right, the Meltano-SDK-style environment overlay
 // (TAP_CSV_DELIMITER), validation against the program's config schema, and defaults.
+#include "file_text.hpp"
 #include "singer/config.hpp"
 
 #include <cctype>
@@ -19,22 +20,6 @@ namespace singer {
 namespace {
 
 constexpr std::string_view kEnvironment = "environment";
-
-struct FileCloser {
-  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-};
-
-// Reads a whole file; on failure returns false with errno set.
-bool read_whole_file(const std::string& path, std::string& out) {
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) return false;
-  char buf[1 << 16];
-  for (;;) {
-    size_t n = std::fread(buf, 1, sizeof buf, file.get());
-    out.append(buf, n);
-    if (n < sizeof buf) return !std::ferror(file.get());
-  }
-}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -213,7 +198,7 @@ Json load_config(const std::vector<std::string>& paths, std::string_view program
 
   for (const std::string& path : paths) {
     std::string text;
-    if (!read_whole_file(path, text)) {
+    if (!detail::read_whole_file(path, text)) {
       throw UsageError(Location{path, 0, {}}, "cannot read config file: {}", std::strerror(errno));
     }
     Json file;

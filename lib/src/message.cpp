@@ -1,6 +1,9 @@
-// Names of message types and record value kinds, and flatten(): a Json value laid
-// out as the same RecordFields a MessageReader produces, for validating config.
+// Names of message types and record value kinds, flatten() (a Json value laid out as
+// the RecordFields a MessageReader produces, for validating config), and utc_now_iso().
 #include "singer/message.hpp"
+
+#include <chrono>
+#include <ctime>
 
 namespace singer {
 
@@ -70,6 +73,16 @@ void flatten_into(const Json& value, std::string_view key, std::vector<FieldNode
 void flatten(const Json& value, RecordFields& out) {
   out.nodes.clear();
   flatten_into(value, {}, out.nodes);
+}
+
+std::string utc_now_iso() {
+  auto now = std::chrono::system_clock::now();
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(micros / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros % 1000000);
 }
 
 }  // namespace singer

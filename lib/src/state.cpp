@@ -1,5 +1,6 @@
 // Singer state: bookmarks per stream, currently_syncing, deep merge, and the ordering of
 // replication-key values (exact numbers, date-times by instant) taps and targets share.
+#include "file_text.hpp"
 #include "singer/state.hpp"
 
 #include <cerrno>
@@ -12,25 +13,6 @@
 namespace singer {
 
 namespace {
-
-struct FileCloser {
-  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-};
-
-// Reads a whole file; on failure returns false with errno set.
-bool read_whole_file(const std::string& path, std::string& out) {
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) return false;
-  char buf[1 << 16];
-  for (;;) {
-    size_t n = std::fread(buf, 1, sizeof buf, file.get());
-    out.append(buf, n);
-    if (n < sizeof buf) {
-      if (std::ferror(file.get())) return false;
-      return true;
-    }
-  }
-}
 
 bool is_blank(std::string_view text) noexcept {
   for (char c : text) {
@@ -178,7 +160,7 @@ State::State(Json value) : value_(std::move(value)) {
 
 State State::load(const std::string& path) {
   std::string text;
-  if (!read_whole_file(path, text)) {
+  if (!detail::read_whole_file(path, text)) {
     throw Error(Location{path, 0, {}}, "cannot read state file: {}", std::strerror(errno));
   }
   // An empty file is what `target > state.json` leaves when no STATE came out: no state.

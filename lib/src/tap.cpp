@@ -15,16 +15,6 @@ namespace {
 
 constexpr std::int64_t kStateEvery = 10000;
 
-std::string utc_now_iso() {
-  auto now = std::chrono::system_clock::now();
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(micros / 1000000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros % 1000000);
-}
-
 CatalogEntry discovered_entry(const Stream& stream) {
   CatalogEntry entry;
   entry.tap_stream_id = stream.name();

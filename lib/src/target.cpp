@@ -37,17 +37,6 @@ struct StreamTarget {
   std::optional<std::int64_t> version;
 };
 
-// "2026-11-20T23:00:00.123456Z", recomputed at most once per millisecond-ish call site.
-std::string utc_now_iso() {
-  auto now = std::chrono::system_clock::now();
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(micros / 1000000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros % 1000000);
-}
-
 bool key_present(const RecordFields& fields, std::string_view key) {
   const auto& nodes = fields.nodes;
   for (std::uint32_t i = 1; i < nodes.size(); i = nodes[i].end) {

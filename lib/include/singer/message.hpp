@@ -13,6 +13,10 @@
 
 namespace singer {
 
+// The current time as Singer writes it: "2026-11-20T23:00:00.123456Z" (UTC,
+// microseconds), for time_extracted and the _sdc_*_at columns.
+std::string utc_now_iso();
+
 enum class MessageType : std::uint8_t { Schema, Record, State, ActivateVersion, Batch };
 
 std::string_view to_string(MessageType type) noexcept;
