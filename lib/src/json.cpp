@@ -288,7 +288,22 @@ bool is_valid_utf8(std::string_view text) noexcept {
   return true;
 }
 
-bool append_json_string(std::string& out, std::string_view text) {
+namespace {
+
+// Bytes >= 0x80 of text already known to be valid UTF-8 need no look, except 0xE2,
+// which may start U+2028/U+2029.
+struct TrustedByteClass {
+  unsigned char table[256];
+  constexpr TrustedByteClass() : table() {
+    for (int c = 0; c < 256; ++c) {
+      table[c] = c < 0x20 || c == '"' || c == '\\' ? kEscape : c == 0xE2 ? kHigh : kPlain;
+    }
+  }
+};
+constexpr TrustedByteClass kTrustedByteClass;
+
+template <bool kTrusted>
+bool append_escaped(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   size_t n = text.size();
@@ -297,7 +312,7 @@ bool append_json_string(std::string& out, std::string_view text) {
   size_t run = 0;  // start of the pending run of plain bytes
   for (size_t i = 0; i < n;) {
     unsigned char c = s[i];
-    unsigned char cls = kByteClass.table[c];
+    unsigned char cls = kTrusted ? kTrustedByteClass.table[c] : kByteClass.table[c];
     if (cls == kPlain) {
       ++i;
       continue;
@@ -319,7 +334,7 @@ bool append_json_string(std::string& out, std::string_view text) {
       }
       ++i;
     } else {
-      size_t len = utf8_sequence(s, i, n);
+      size_t len = kTrusted ? (i + 2 < n ? 3 : n - i) : utf8_sequence(s, i, n);
       if (len == 0) {
         valid = false;
         out += "\xEF\xBF\xBD";
@@ -339,6 +354,12 @@ bool append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
   return valid;
 }
+
+}  // namespace
+
+bool append_json_string(std::string& out, std::string_view text) { return append_escaped<false>(out, text); }
+
+void append_trusted_json_string(std::string& out, std::string_view text) { append_escaped<true>(out, text); }
 
 void append_json_double(std::string& out, double d) {
   if (!std::isfinite(d)) {
@@ -378,6 +399,10 @@ void JsonWriter::key(std::string_view name) {
 void JsonWriter::string(std::string_view s) {
   separate();
   if (!append_json_string(*out_, s)) throw Error({}, "invalid UTF-8 in string");
+}
+void JsonWriter::trusted_string(std::string_view s) {
+  separate();
+  append_trusted_json_string(*out_, s);
 }
 void JsonWriter::integer(std::int64_t i) {
   separate();

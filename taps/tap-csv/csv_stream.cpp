@@ -407,7 +407,7 @@ class RecordWriter {
           } else {
             out.resize(static_cast<std::size_t>(d - out.data()));
             w.reset();
-            w.string(v);
+            w.trusted_string(v);  // the reader checked its UTF-8
             at = out.size();
             out.resize(at + room);
             d = out.data() + at;

@@ -540,3 +540,17 @@ TEST_CASE("json writer rejects strings and keys that are not valid UTF-8", "[jso
   CHECK_NOTHROW(w3.string("\xC3\xA9\xE2\x80\xA8"));
   CHECK(out3 == "\"\xC3\xA9\\u2028\"");
 }
+
+TEST_CASE("trusted string escaping matches the checking escaper on valid UTF-8", "[json]") {
+  const std::string inputs[] = {"plain", "caf\xC3\xA9 \xE2\x98\x83 \xF0\x9F\x98\x80", "line\nbreak \"q\" \\ \x01",
+                                "sep \xE2\x80\xA8 par \xE2\x80\xA9 end", "\xE2\x82\xAC", ""};
+  for (const auto& in : inputs) {
+    std::string checked, trusted;
+    CHECK(singer::append_json_string(checked, in));
+    singer::append_trusted_json_string(trusted, in);
+    CHECK(trusted == checked);
+  }
+  std::string out;
+  singer::append_trusted_json_string(out, "a\xE2\x80\xA8z");
+  CHECK(out == "\"a\\u2028z\"");
+}

@@ -92,6 +92,10 @@ class Json {
 // valid UTF-8.
 bool append_json_string(std::string& out, std::string_view s);
 
+// As append_json_string, for text the caller has already checked is valid UTF-8:
+// skips the check (a reader that validates with line numbers need not pay twice).
+void append_trusted_json_string(std::string& out, std::string_view s);
+
 // True if s is valid UTF-8.
 bool is_valid_utf8(std::string_view s) noexcept;
 
@@ -110,6 +114,8 @@ class JsonWriter {
   void end_array();
   void key(std::string_view name);
   void string(std::string_view s);
+  // A string already checked to be valid UTF-8 (see append_trusted_json_string).
+  void trusted_string(std::string_view s);
   void integer(std::int64_t i);
   void number(double d);
   // A number given as its literal text (not checked).
