@@ -8,6 +8,7 @@
 #include <set>
 
 #include "singer/json.hpp"
+#include "singer/message_writer.hpp"
 
 namespace singer::log {
 namespace {
@@ -16,19 +17,6 @@ std::string& program_name() {
   return name;
 }
 
-void write_all(const std::string& text) {
-  const char* p = text.data();
-  size_t left = text.size();
-  while (left > 0) {
-    ssize_t n = ::write(2, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-}
 }  // namespace
 
 void set_program(std::string_view name) { program_name() = std::string(name); }
@@ -43,7 +31,7 @@ void line(std::string_view level, std::string_view text) {
   out += ": ";
   out += text;
   out += '\n';
-  write_all(out);
+  write_all(2, out);
 }
 
 void warning_once(std::string_view key, std::string_view text) {
@@ -62,7 +50,7 @@ void metric_counter(std::string_view metric, std::int64_t value, std::string_vie
   out += fmt::format(", \"value\": {}, \"tags\": {{\"stream\": ", value);
   append_json_string(out, stream);
   out += "}}\n";
-  write_all(out);
+  write_all(2, out);
 }
 
 void metric_timer(std::string_view metric, double seconds, std::string_view stream,
@@ -76,7 +64,7 @@ void metric_timer(std::string_view metric, double seconds, std::string_view stre
   out += ", \"status\": ";
   append_json_string(out, status);
   out += "}}\n";
-  write_all(out);
+  write_all(2, out);
 }
 
 }  // namespace singer::log

@@ -38,19 +38,23 @@ MessageWriter::~MessageWriter() {
   }
 }
 
-void MessageWriter::flush() {
-  const char* p = buffer_.data();
-  size_t left = buffer_.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd_, p, left);
+bool write_all(int fd, std::string_view data) noexcept {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      int err = errno;
-      buffer_.clear();
-      throw Error(Location{"<stdout>", 0, ""}, "write failed: {}", std::strerror(err));
+      return false;
     }
-    p += n;
-    left -= static_cast<size_t>(n);
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+void MessageWriter::flush() {
+  if (!write_all(fd_, buffer_)) {
+    int err = errno;
+    buffer_.clear();
+    throw Error(Location{"<stdout>", 0, ""}, "write failed: {}", std::strerror(err));
   }
   written_ += buffer_.size();
   buffer_.clear();

@@ -11,6 +11,7 @@
 
 #include "singer/error.hpp"
 #include "singer/log.hpp"
+#include "singer/message_writer.hpp"
 
 namespace target_jsonl {
 
@@ -141,16 +142,8 @@ void JsonlSink::write(const singer::RecordMessage& record, const singer::RecordC
 }
 
 void JsonlSink::write_buffer() {
-  const char* p = buffer_.data();
-  size_t left = buffer_.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd_, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw singer::Error(singer::Location{path_}, "write failed: {}", std::strerror(errno));
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
+  if (!singer::write_all(fd_, buffer_)) {
+    throw singer::Error(singer::Location{path_}, "write failed: {}", std::strerror(errno));
   }
   buffer_.clear();
 }

@@ -60,6 +60,10 @@ class MessageWriter {
   std::uint64_t written_ = 0;
 };
 
+// Writes all of data to fd, through short writes and EINTR. Returns false with errno
+// set on failure.
+bool write_all(int fd, std::string_view data) noexcept;
+
 // Tries to enlarge a pipe's kernel buffer (F_SETPIPE_SZ); silently does nothing for
 // files, terminals and when the system refuses.
 void enlarge_pipe(int fd) noexcept;
