@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "temp_dir.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -27,23 +29,6 @@ CatalogEntry one_stream(std::string_view metadata, std::string_view schema =
       metadata);
   return parse_catalog(text).streams.at(0);
 }
-
-// A directory under /tmp, removed with everything in it at the end of the test.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char pattern[] = "/tmp/singer_catalog_test_XXXXXX";
-    const char* made = ::mkdtemp(pattern);
-    REQUIRE(made != nullptr);
-    path = made;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text) const {
-    auto file = path / name;
-    std::ofstream(file) << text;
-    return file.string();
-  }
-};
 
 const char* kCatalog = R"({"streams": [
   {"tap_stream_id": "public-users", "stream": "users",

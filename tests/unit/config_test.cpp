@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "temp_dir.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -36,23 +38,6 @@ const char* kSchema = R"({
   },
   "required": ["files"]
 })";
-
-// A directory under /tmp, removed with everything in it at the end of the test.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char pattern[] = "/tmp/singer_config_test_XXXXXX";
-    const char* made = ::mkdtemp(pattern);
-    REQUIRE(made != nullptr);
-    path = made;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text) const {
-    auto file = path / name;
-    std::ofstream(file) << text;
-    return file.string();
-  }
-};
 
 // Sets an environment variable for the length of a test.
 struct EnvVar {

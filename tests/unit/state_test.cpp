@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "temp_dir.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -13,23 +15,6 @@ using namespace singer;
 using Catch::Contains;
 
 namespace {
-
-// A directory under /tmp, removed with everything in it at the end of the test.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char pattern[] = "/tmp/singer_state_test_XXXXXX";
-    const char* made = ::mkdtemp(pattern);
-    REQUIRE(made != nullptr);
-    path = made;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text) const {
-    auto file = path / name;
-    std::ofstream(file) << text;
-    return file.string();
-  }
-};
 
 Json num(std::string_view literal) { return Json::number_literal(literal); }
 
