@@ -124,124 +124,96 @@ struct MessageReader::Impl {
     throw Error(where(), "invalid JSON: {}", detail::describe(e));
   }
 
-  void walk(od::value value, std::string_view key, int depth) { walk_into(fields.nodes, value, key, depth); }
-
-  // Visits every value once: this is what checks numbers and literals, which
-  // simdjson's raw_json() skips over unchecked.
-  void walk_into(std::vector<FieldNode>& nodes, od::value value, std::string_view key, int depth) {
-    if (depth > kMaxDepth) invalid(simdjson::DEPTH_ERROR);
-    od::json_type jt;
-    if (auto e = value.type().get(jt)) invalid(e);
-    size_t index = nodes.size();
-    nodes.emplace_back();
-    FieldNode node;
-    node.key = key;
+  // A number, boolean or null: checks its spelling, which simdjson's raw_json() and
+  // skipping do not, and fills node's kind and text.
+  void scalar(od::value value, od::json_type jt, FieldNode& node) {
     switch (jt) {
-      case od::json_type::object: {
-        node.kind = FieldNode::Kind::Object;
-        nodes[index] = node;
-        od::object object;
-        if (auto e = value.get_object().get(object)) invalid(e);
-        for (auto field : object) {
-          std::string_view k;
-          if (auto e = field.unescaped_key().get(k)) invalid(e);
-          od::value child;
-          if (auto e = field.value().get(child)) invalid(e);
-          walk_into(nodes, child, k, depth + 1);
-        }
-        break;
-      }
-      case od::json_type::array: {
-        node.kind = FieldNode::Kind::Array;
-        nodes[index] = node;
-        od::array array;
-        if (auto e = value.get_array().get(array)) invalid(e);
-        for (auto item : array) {
-          od::value child;
-          if (auto e = item.get(child)) invalid(e);
-          walk_into(nodes, child, {}, depth + 1);
-        }
-        break;
-      }
-      case od::json_type::string:
-        node.kind = FieldNode::Kind::String;
-        if (auto e = value.get_string().get(node.text)) invalid(e);
-        nodes[index] = node;
-        break;
       case od::json_type::number: {
         std::string_view token = detail::trim_json_token(value.raw_json_token());
         bool fractional = false;
         if (!detail::scan_json_number(token, fractional)) invalid(simdjson::NUMBER_ERROR);
         node.kind = fractional ? FieldNode::Kind::Number : FieldNode::Kind::Integer;
         node.text = token;
-        nodes[index] = node;
         break;
       }
       case od::json_type::boolean:
-        node.kind = FieldNode::Kind::Bool;
         if (auto e = value.get_bool().get(node.boolean)) invalid(e);
+        node.kind = FieldNode::Kind::Bool;
         node.text = node.boolean ? "true" : "false";
-        nodes[index] = node;
         break;
-      case od::json_type::null: {
+      default: {
         bool is_null = false;
         if (auto e = value.is_null().get(is_null)) invalid(e);
         if (!is_null) invalid(simdjson::N_ATOM_ERROR);
         node.kind = FieldNode::Kind::Null;
-        nodes[index] = node;
-        break;
       }
+    }
+  }
+
+  // Walks a record into `fields`, visiting every value once.
+  void walk(od::value value, std::string_view key, int depth) {
+    if (depth > kMaxDepth) invalid(simdjson::DEPTH_ERROR);
+    od::json_type jt;
+    if (auto e = value.type().get(jt)) invalid(e);
+    auto& nodes = fields.nodes;
+    size_t index = nodes.size();
+    nodes.emplace_back();
+    nodes[index].key = key;
+    if (jt == od::json_type::object) {
+      nodes[index].kind = FieldNode::Kind::Object;
+      od::object object;
+      if (auto e = value.get_object().get(object)) invalid(e);
+      for (auto field : object) {
+        std::string_view k;
+        if (auto e = field.unescaped_key().get(k)) invalid(e);
+        od::value child;
+        if (auto e = field.value().get(child)) invalid(e);
+        walk(child, k, depth + 1);
+      }
+    } else if (jt == od::json_type::array) {
+      nodes[index].kind = FieldNode::Kind::Array;
+      od::array array;
+      if (auto e = value.get_array().get(array)) invalid(e);
+      for (auto item : array) {
+        od::value child;
+        if (auto e = item.get(child)) invalid(e);
+        walk(child, {}, depth + 1);
+      }
+    } else if (jt == od::json_type::string) {
+      nodes[index].kind = FieldNode::Kind::String;
+      if (auto e = value.get_string().get(nodes[index].text)) invalid(e);
+    } else {
+      scalar(value, jt, nodes[index]);
     }
     nodes[index].end = static_cast<std::uint32_t>(nodes.size());
   }
 
-  // Checks a value without keeping it: numbers and literals are checked as walk_into()
+  // Checks a value without keeping it: numbers and literals are checked as walk()
   // does, but strings and keys are not unescaped (stage 1 already checked their UTF-8
   // and control characters). The fast path for records when no one needs the fields.
   void check(od::value value, int depth) {
     if (depth > kMaxDepth) invalid(simdjson::DEPTH_ERROR);
     od::json_type jt;
     if (auto e = value.type().get(jt)) invalid(e);
-    switch (jt) {
-      case od::json_type::object: {
-        od::object object;
-        if (auto e = value.get_object().get(object)) invalid(e);
-        for (auto field : object) {
-          od::value child;
-          if (auto e = field.value().get(child)) invalid(e);
-          check(child, depth + 1);
-        }
-        break;
+    if (jt == od::json_type::object) {
+      od::object object;
+      if (auto e = value.get_object().get(object)) invalid(e);
+      for (auto field : object) {
+        od::value child;
+        if (auto e = field.value().get(child)) invalid(e);
+        check(child, depth + 1);
       }
-      case od::json_type::array: {
-        od::array array;
-        if (auto e = value.get_array().get(array)) invalid(e);
-        for (auto item : array) {
-          od::value child;
-          if (auto e = item.get(child)) invalid(e);
-          check(child, depth + 1);
-        }
-        break;
+    } else if (jt == od::json_type::array) {
+      od::array array;
+      if (auto e = value.get_array().get(array)) invalid(e);
+      for (auto item : array) {
+        od::value child;
+        if (auto e = item.get(child)) invalid(e);
+        check(child, depth + 1);
       }
-      case od::json_type::string: break;
-      case od::json_type::number: {
-        bool fractional = false;
-        if (!detail::scan_json_number(detail::trim_json_token(value.raw_json_token()), fractional)) {
-          invalid(simdjson::NUMBER_ERROR);
-        }
-        break;
-      }
-      case od::json_type::boolean: {
-        bool b = false;
-        if (auto e = value.get_bool().get(b)) invalid(e);
-        break;
-      }
-      case od::json_type::null: {
-        bool is_null = false;
-        if (auto e = value.is_null().get(is_null)) invalid(e);
-        if (!is_null) invalid(simdjson::N_ATOM_ERROR);
-        break;
-      }
+    } else if (jt != od::json_type::string) {
+      FieldNode unused;
+      scalar(value, jt, unused);
     }
   }
 
