@@ -216,8 +216,12 @@ class TargetRun {
                         fmt::format("{}: SCHEMA has no 'key_properties'; loading the stream without keys",
                                     where.to_string()));
     }
-    Schema validator = Schema::compile(message.schema, where);
     auto it = streams_.find(message.stream);
+    if (it != streams_.end() && it->second.schema.schema == message.schema &&
+        it->second.schema.key_properties == message.key_properties) {
+      return;  // taps repeat SCHEMA, e.g. once per parent of a child stream
+    }
+    Schema validator = Schema::compile(message.schema, where);
     if (it == streams_.end()) {
       StreamTarget stream;
       stream.schema = message;
@@ -228,9 +232,6 @@ class TargetRun {
       return;
     }
     StreamTarget& stream = it->second;
-    if (stream.schema.schema == message.schema && stream.schema.key_properties == message.key_properties) {
-      return;  // taps repeat SCHEMA, e.g. once per parent of a child stream
-    }
     stream.sink->schema_changed(message);
     stream.schema = message;
     stream.validator = std::move(validator);
