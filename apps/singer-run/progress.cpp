@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "singer/log.hpp"
+
 namespace singer_run {
 
 namespace {
@@ -40,9 +42,10 @@ void Progress::update(std::chrono::steady_clock::duration elapsed, std::int64_t 
   if (shown_ && now - last_draw_ < kInterval) return;
   last_draw_ = now;
   double secs = std::chrono::duration<double>(elapsed).count();
-  std::string text = fmt::format("singer-run: {} elapsed, {} records, {:.0f} records/s, {} state saves",
-                                 format_elapsed(elapsed), records,
-                                 secs > 0 ? static_cast<double>(records) / secs : 0.0, state_saves);
+  std::string text = fmt::format("singer-run: {} elapsed, {}, {:.0f} records/s, {}",
+                                 format_elapsed(elapsed), singer::log::counted(records, "record"),
+                                 secs > 0 ? static_cast<double>(records) / secs : 0.0,
+                                 singer::log::counted(state_saves, "state save"));
   winsize ws{};
   if (::ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && text.size() >= ws.ws_col) {
     text.resize(ws.ws_col - 1u);

@@ -12,6 +12,7 @@
 #include "command_line.hpp"
 #include "pipeline_file.hpp"
 #include "singer/error.hpp"
+#include "singer/log.hpp"
 
 namespace singer_run {
 
@@ -80,7 +81,8 @@ RunPlan make_plan(const Options& options) {
     plan.wait = options.wait;
   } else {
     throw UsageError({}, "expected PIPELINE_FILE, or TAP and TARGET commands (each quoted as one "
-                     "argument), got {} arguments; see --help", options.commands.size());
+                     "argument), got {}; see --help",
+                     singer::log::counted(static_cast<std::int64_t>(options.commands.size()), "argument"));
   }
   if (timeout_text) plan.timeout = parse_duration(*timeout_text, "--timeout");
   if (grace_text) plan.grace = parse_duration(*grace_text, "--grace");

@@ -203,7 +203,7 @@ Catalog Catalog::from_json(const Json& json, const Location& where) {
 Catalog Catalog::load(const std::string& path) {
   std::string text;
   if (!detail::read_whole_file(path, text)) {
-    throw Error(Location{path, 0, {}}, "cannot read catalog file: {}", std::strerror(errno));
+    throw UsageError(Location{path, 0, {}}, "cannot read catalog file: {}", std::strerror(errno));
   }
   return from_json(Json::parse(text, Location{path, 0, {}}), Location{path, 0, {}});
 }

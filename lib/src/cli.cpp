@@ -53,7 +53,8 @@ std::string about_markdown(const ProgramInfo& info) {
     }
   }
   out += fmt::format("\nEach setting can also be given in the environment as {}<SETTING> "
-                     "(upper case), which wins over --config files.\n",
+                     "(upper case), which wins over --config files (`--config ENV`, as for "
+                     "Meltano SDK plugins, gives no file); each one used is named on stderr.\n",
                      env_prefix(info.name));
   return out;
 }
@@ -84,7 +85,8 @@ namespace singer::detail {
 void add_common_options(CLI::App& app, CommonArgs& args) {
   app.add_option("--config", args.config,
                  "Config JSON file; repeat to merge several, later files win. Settings can "
-                 "also come from the environment (see --about).")
+                 "also come from the environment, which wins (see --about); --config ENV "
+                 "names no file, as for Meltano SDK plugins.")
       ->type_name("FILE")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);

@@ -13,6 +13,7 @@
 
 #include "json_number.hpp"
 #include "singer/error.hpp"
+#include "singer/log.hpp"
 #include "singer/schema.hpp"
 
 namespace singer {
@@ -20,6 +21,7 @@ namespace singer {
 namespace {
 
 constexpr std::string_view kEnvironment = "environment";
+constexpr std::string_view kEnvConfig = "ENV";
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -196,7 +198,12 @@ Json load_config(const std::vector<std::string>& paths, std::string_view program
   };
   std::map<std::string, Origin, std::less<>> origin;
 
+  std::string last_file;
   for (const std::string& path : paths) {
+    // `--config ENV` (Meltano SDK) asks for settings from the environment, which is
+    // read in any case; it names no file.
+    if (path == kEnvConfig) continue;
+    last_file = path;
     std::string text;
     if (!detail::read_whole_file(path, text)) {
       throw UsageError(Location{path, 0, {}}, "cannot read config file: {}", std::strerror(errno));
@@ -229,6 +236,13 @@ Json load_config(const std::vector<std::string>& paths, std::string_view program
       const char* text = std::getenv(var.c_str());
       if (!text) continue;
       config.set(name, parse_env_value(var, text, properties->items()[i]));
+      // By name only, never the value: a stale `export` shows up in every run's log.
+      if (auto previous = origin.find(name); previous != origin.end()) {
+        log::info("setting '{}' taken from the environment ({}), over {}", name, var,
+                  previous->second.source);
+      } else {
+        log::info("setting '{}' taken from the environment ({})", name, var);
+      }
       origin[name] = Origin{var, true};
     }
   }
@@ -239,7 +253,7 @@ Json load_config(const std::vector<std::string>& paths, std::string_view program
     const Json* property = properties && !key.empty() ? properties->find(key) : nullptr;
     std::string message = redact(error->message, property, error->path);
 
-    Location where{paths.empty() ? std::string("config") : paths.back(), 0, {}};
+    Location where{last_file.empty() ? std::string("config") : last_file, 0, {}};
     std::string shown_path = error->path;
     if (auto it = origin.find(key); !key.empty() && it != origin.end()) {
       if (it->second.from_environment) {

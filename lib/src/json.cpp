@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "json_number.hpp"
+#include "json_syntax.hpp"
 #include "simdjson_errors.hpp"
 
 namespace singer {
@@ -190,9 +191,31 @@ Json from_value(od::value value, const Location& where, int depth) {
   }
 }
 
+Json parse_document(std::string_view text, const Location& where);
+
 }  // namespace
 
 Json Json::parse(std::string_view text, const Location& where) {
+  try {
+    return parse_document(text, where);
+  } catch (const Error&) {
+    // A text on a line of its own (where.line set) may be a fragment of that line:
+    // only its reader can say where the byte is, so only whole texts get a position.
+    if (where.line > 0) throw;
+    auto syntax = detail::find_json_syntax_error(text);
+    if (!syntax) throw;
+    if (syntax->what == "empty document") throw Error(where, "invalid JSON: empty document");
+    if (where.file.empty()) {
+      throw Error(where, "invalid JSON: {} at byte {}", syntax->what, syntax->offset + 1);
+    }
+    throw Error(where, "invalid JSON: {} at {}", syntax->what,
+                detail::line_and_column(text, syntax->offset));
+  }
+}
+
+namespace {
+
+Json parse_document(std::string_view text, const Location& where) {
   static thread_local od::parser parser;
   simdjson::padded_string padded(text);
   od::document doc;
@@ -234,6 +257,8 @@ Json Json::parse(std::string_view text, const Location& where) {
   }
   return out;
 }
+
+}  // namespace
 
 // ---- writing -------------------------------------------------------------------
 
@@ -496,6 +521,64 @@ void dump_pretty_to(const Json& v, std::string& out, int indent, int depth) {
 std::string Json::dump_pretty(int indent) const {
   std::string out;
   dump_pretty_to(*this, out, indent, 0);
+  return out;
+}
+
+// ---- numbers people write -----------------------------------------------------
+
+std::size_t write_json_number(std::string_view text, char* out) noexcept {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  char* d = out;
+  if (i < n && (text[i] == '+' || text[i] == '-')) {
+    if (text[i] == '-') *d++ = '-';
+    ++i;
+  }
+  const std::size_t int_start = i;
+  while (i < n && digit(text[i])) ++i;
+  std::string_view int_part = text.substr(int_start, i - int_start);
+  std::string_view fraction;
+  bool point = false;
+  if (i < n && text[i] == '.') {
+    point = true;
+    const std::size_t start = ++i;
+    while (i < n && digit(text[i])) ++i;
+    fraction = text.substr(start, i - start);
+  }
+  if (int_part.empty() && fraction.empty()) return 0;
+  std::string_view exponent;
+  if (i < n && (text[i] == 'e' || text[i] == 'E')) {
+    const std::size_t start = i++;
+    if (i < n && (text[i] == '+' || text[i] == '-')) ++i;
+    const std::size_t digits = i;
+    while (i < n && digit(text[i])) ++i;
+    if (i == digits) return 0;
+    exponent = text.substr(start, i - start);
+  }
+  if (i != n) return 0;
+  // JSON wants one digit before the point and no leading zeros: "007" -> "7", ".5" -> "0.5".
+  while (int_part.size() > 1 && int_part.front() == '0') int_part.remove_prefix(1);
+  if (int_part.empty()) int_part = "0";
+  std::memcpy(d, int_part.data(), int_part.size());
+  d += int_part.size();
+  if (point) {
+    *d++ = '.';
+    // "5." -> "5.0": a digit after the point keeps it a decimal, as Python's float("5.") is.
+    if (fraction.empty()) fraction = "0";
+    std::memcpy(d, fraction.data(), fraction.size());
+    d += fraction.size();
+  }
+  if (!exponent.empty()) std::memcpy(d, exponent.data(), exponent.size());  // an empty view's data() may be null
+  d += exponent.size();
+  return static_cast<std::size_t>(d - out);
+}
+
+std::optional<std::string> json_number_from_text(std::string_view text) {
+  std::string out(text.size() + 1, '\0');
+  const std::size_t written = write_json_number(text, out.data());
+  if (written == 0) return std::nullopt;
+  out.resize(written);
   return out;
 }
 

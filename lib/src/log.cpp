@@ -34,6 +34,12 @@ void line(std::string_view level, std::string_view text) {
   write_all(2, out);
 }
 
+std::string counted(std::int64_t n, std::string_view singular, std::string_view plural) {
+  if (n == 1) return fmt::format("1 {}", singular);
+  if (plural.empty()) return fmt::format("{} {}s", n, singular);
+  return fmt::format("{} {}", n, plural);
+}
+
 void warning_once(std::string_view key, std::string_view text) {
   static std::mutex mutex;
   static std::set<std::string, std::less<>> seen;

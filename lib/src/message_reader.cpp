@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "json_number.hpp"
+#include "json_syntax.hpp"
 #include "simdjson_errors.hpp"
 #include "singer/log.hpp"
 #include "singer/message_writer.hpp"
@@ -120,8 +121,23 @@ struct MessageReader::Impl {
     }
   }
 
+  // What is wrong and at which byte of the line, never the line's text: a record may
+  // hold personal data.
   [[noreturn]] void invalid(simdjson::error_code e) const {
+    if (auto syntax = detail::find_json_syntax_error(line)) {
+      throw Error(where(), "invalid JSON: {} at byte {}", syntax->what, syntax->offset + 1);
+    }
     throw Error(where(), "invalid JSON: {}", detail::describe(e));
+  }
+
+  // A member's value as an owned Json; its syntax errors are placed on the whole line.
+  Json parse_member(std::string_view raw, std::string_view stream = {}) const {
+    try {
+      return Json::parse(raw, where(stream));
+    } catch (const Error&) {
+      if (detail::find_json_syntax_error(line)) invalid(simdjson::TAPE_ERROR);
+      throw;
+    }
   }
 
   // A number, boolean or null: checks its spelling, which simdjson's raw_json() and
@@ -150,6 +166,27 @@ struct MessageReader::Impl {
     }
   }
 
+  // An object's or array's JSON text, from its opening bracket to the matching one
+  // (SQL targets store nested values as the record's own bytes). Stage 1 has checked
+  // the structure, so counting brackets outside strings finds the end.
+  std::string_view container_text(const char* open) const {
+    const char* limit = line.data() + line.size();
+    int depth = 0;
+    for (const char* p = open; p < limit; ++p) {
+      char c = *p;
+      if (c == '"') {
+        for (++p; p < limit && *p != '"'; ++p) {
+          if (*p == '\\') ++p;
+        }
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if ((c == '}' || c == ']') && --depth == 0) {
+        return std::string_view(open, static_cast<size_t>(p + 1 - open));
+      }
+    }
+    invalid(simdjson::TAPE_ERROR);
+  }
+
   // Walks a record into `fields`, visiting every value once.
   void walk(od::value value, std::string_view key, int depth) {
     if (depth > kMaxDepth) invalid(simdjson::DEPTH_ERROR);
@@ -161,6 +198,7 @@ struct MessageReader::Impl {
     nodes[index].key = key;
     if (jt == od::json_type::object) {
       nodes[index].kind = FieldNode::Kind::Object;
+      if (depth > 0) nodes[index].text = container_text(value.raw_json_token().data());
       od::object object;
       if (auto e = value.get_object().get(object)) invalid(e);
       for (auto field : object) {
@@ -172,6 +210,7 @@ struct MessageReader::Impl {
       }
     } else if (jt == od::json_type::array) {
       nodes[index].kind = FieldNode::Kind::Array;
+      if (depth > 0) nodes[index].text = container_text(value.raw_json_token().data());
       od::array array;
       if (auto e = value.get_array().get(array)) invalid(e);
       for (auto item : array) {
@@ -263,7 +302,7 @@ struct MessageReader::Impl {
   const char* check_document_end(od::document& doc, size_t last) {
     const char* extra = nullptr;
     if (doc.current_location().get(extra) == simdjson::SUCCESS) {
-      throw Error(where(), "invalid JSON: unexpected content after the value");
+      invalid(simdjson::TRAILING_CONTENT);
     }
     return line.data() + last;
   }
@@ -300,7 +339,10 @@ struct MessageReader::Impl {
     }
     size_t last = line.size();
     while (last > first && is_space(line[last - 1])) --last;
-    if (line[first] != '{') throw Error(where(), "message is not a JSON object");
+    if (line[first] != '{') {
+      if (detail::find_json_syntax_error(line)) invalid(simdjson::TAPE_ERROR);
+      throw Error(where(), "message is not a JSON object");
+    }
 
     const char* base = line.data();
     size_t room = static_cast<size_t>(buf.get() + cap + simdjson::SIMDJSON_PADDING - base);
@@ -424,13 +466,13 @@ struct MessageReader::Impl {
       if (!has_value) throw Error(where(), "STATE message has no 'value'");
       type = MessageType::State;
       state.raw_value = value_raw;
-      state.value = Json::parse(value_raw, where());
+      state.value = parse_member(value_raw);
     } else if (type_name == "SCHEMA") {
       need_stream("SCHEMA");
       if (!has_schema) throw Error(where(stream_sv), "SCHEMA message has no 'schema'");
       type = MessageType::Schema;
       schema.stream = std::string(stream_sv);
-      schema.schema = Json::parse(schema_raw, where(stream_sv));
+      schema.schema = parse_member(schema_raw, stream_sv);
       if (!schema.schema.is_object()) throw Error(where(stream_sv), "schema is not an object");
       schema.key_properties = std::move(key_properties);
       schema.has_key_properties = has_key_properties;
@@ -447,7 +489,7 @@ struct MessageReader::Impl {
       if (!has_manifest) throw Error(where(stream_sv), "BATCH message has no 'manifest'");
       type = MessageType::Batch;
       batch.stream = std::string(stream_sv);
-      batch.encoding = Json::parse(encoding_raw, where(stream_sv));
+      batch.encoding = parse_member(encoding_raw, stream_sv);
       batch.manifest = std::move(manifest);
     } else {
       std::string name(type_name);

@@ -2,6 +2,7 @@
 // record's flattened values without touching Json and without allocating unless the
 // record is invalid (then the first violation is turned into a path and a message).
 #include "singer/schema.hpp"
+#include "singer/log.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -952,8 +953,8 @@ class Validator {
       case FaultKind::Pattern:
         append_quoted(quoted, n.pattern->source, 2 * kShownChars);
         return fmt::format("{} does not match the pattern {}", shown_value(x), quoted);
-      case FaultKind::MinLength: return fmt::format("string shorter than {} characters", f.aux);
-      case FaultKind::MaxLength: return fmt::format("string longer than {} characters", f.aux);
+      case FaultKind::MinLength: return fmt::format("string shorter than {}", log::counted(static_cast<std::int64_t>(f.aux), "character"));
+      case FaultKind::MaxLength: return fmt::format("string longer than {}", log::counted(static_cast<std::int64_t>(f.aux), "character"));
       case FaultKind::Minimum:
         return fmt::format("value {} is less than the minimum {}", shown_value(x), n.minimum->text);
       case FaultKind::Maximum:
@@ -970,8 +971,8 @@ class Validator {
       case FaultKind::Unexpected:
         append_quoted(quoted, values_[f.aux].key, 2 * kShownChars);
         return fmt::format("unexpected {} {}", noun, quoted);
-      case FaultKind::MinItems: return fmt::format("array has fewer than {} items", f.aux);
-      case FaultKind::MaxItems: return fmt::format("array has more than {} items", f.aux);
+      case FaultKind::MinItems: return fmt::format("array has fewer than {}", log::counted(static_cast<std::int64_t>(f.aux), "item"));
+      case FaultKind::MaxItems: return fmt::format("array has more than {}", log::counted(static_cast<std::int64_t>(f.aux), "item"));
       case FaultKind::NoMatch: return "does not match any of the allowed schemas";
       case FaultKind::Not: return "value matches a schema it must not match";
     }

@@ -159,14 +159,24 @@ State::State(Json value) : value_(std::move(value)) {
 }
 
 State State::load(const std::string& path) {
+  // Every problem with the --state file is a usage error (exit 2), found before any
+  // output; the hint matches singer-run's for its own state file.
+  constexpr std::string_view kHint = "restore it, or run without --state to start from scratch";
+  const Location where{path, 0, {}};
   std::string text;
   if (!detail::read_whole_file(path, text)) {
-    throw Error(Location{path, 0, {}}, "cannot read state file: {}", std::strerror(errno));
+    throw UsageError(where, "cannot read state file: {}", std::strerror(errno));
   }
-  // An empty file is what `target > state.json` leaves when no STATE came out: no state.
-  if (is_blank(text)) return State();
-  Json value = Json::parse(text, Location{path, 0, {}});
-  if (!value.is_object()) throw Error(Location{path, 0, {}}, "state is not a JSON object");
+  // What a truncated `tap --state s.json > s.json` leaves: taking it for "no state"
+  // would silently re-sync everything.
+  if (is_blank(text)) throw UsageError(where, "the state file is empty; {}", kHint);
+  Json value;
+  try {
+    value = Json::parse(text, where);
+  } catch (const Error& e) {
+    throw UsageError(e.location(), "{}; {}", e.detail(), kHint);
+  }
+  if (!value.is_object()) throw UsageError(where, "state is not a JSON object; {}", kHint);
   return State(std::move(value));
 }
 
@@ -209,8 +219,54 @@ void State::merge(const Json& other) {
   deep_merge(value_, other);
 }
 
+ValueKind replication_kind(const Json& value) {
+  switch (value.type()) {
+    case Json::Type::Null: return ValueKind::Null;
+    case Json::Type::Bool: return ValueKind::Boolean;
+    case Json::Type::Number: return ValueKind::Number;
+    case Json::Type::String: break;
+    default: return ValueKind::Text;
+  }
+  const std::string& text = value.as_string();
+  if (text.empty()) return ValueKind::Text;
+  const char first = text.front();
+  if ((first >= '0' && first <= '9') || first == '+' || first == '-' || first == '.') {
+    char buffer[64];
+    if (text.size() < sizeof buffer && write_json_number(text, buffer) > 0) return ValueKind::Number;
+    if (text.size() >= sizeof buffer && json_number_from_text(text)) return ValueKind::Number;
+  }
+  if (!parse_date_time_micros(text)) return ValueKind::Text;
+  if (text.size() == 10) return ValueKind::Date;
+  const char last = text.back();
+  // An offset ends in Z or in +hh:mm / -hhmm / +hh: its sign stands after the time.
+  if (last == 'Z' || last == 'z' || text.find_first_of("+-", 19) != std::string::npos) return ValueKind::Instant;
+  return ValueKind::LocalDateTime;
+}
+
+std::string_view describe(ValueKind kind) noexcept {
+  switch (kind) {
+    case ValueKind::Null: return "null";
+    case ValueKind::Boolean: return "a boolean";
+    case ValueKind::Number: return "a number";
+    case ValueKind::Instant: return "a date-time with a UTC offset";
+    case ValueKind::LocalDateTime: return "a date-time without a UTC offset";
+    case ValueKind::Date: return "a date";
+    case ValueKind::Text: return "text";
+  }
+  return "text";
+}
+
 int compare_replication_values(const Json& a, const Json& b) {
   if (a.is_number() && b.is_number()) return compare_numbers(a, b);
+  const ValueKind ka = replication_kind(a), kb = replication_kind(b);
+  if (ka == ValueKind::Number && kb == ValueKind::Number) {
+    // A numeric string from an untyped run ("9") against a number, or two such strings.
+    auto literal = [](const Json& v) {
+      return v.is_number() ? v : Json::number_literal(*json_number_from_text(v.as_string()));
+    };
+    return compare_numbers(literal(a), literal(b));
+  }
+  if (ka == ValueKind::Boolean && kb == ValueKind::Boolean) return int(a.as_bool()) - int(b.as_bool());
   if (a.is_string() && b.is_string()) {
     auto ta = parse_date_time_micros(a.as_string());
     auto tb = parse_date_time_micros(b.as_string());

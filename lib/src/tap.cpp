@@ -31,6 +31,7 @@ CatalogEntry discovered_entry(const Stream& stream) {
   } else {
     top.set("replication-method", "FULL_TABLE");
   }
+  stream.add_discovered_metadata(entry);
   return entry;
 }
 
@@ -45,6 +46,29 @@ Json selected_schema(const CatalogEntry& entry) {
   }
   *props = std::move(kept);
   return schema;
+}
+
+// A catalog entry the tap cannot run as asked is a usage error before the first message:
+// a replication method it does not have (LOG_BASED), INCREMENTAL without a key, a key
+// that is not a property. Nothing silently runs in another mode than the one asked.
+void check_entry(const CatalogEntry& entry, const Stream& stream, const Location& where) {
+  const auto method = entry.replication_method();
+  if (method && *method != "FULL_TABLE" && *method != "INCREMENTAL") {
+    throw UsageError(where, "replication-method '{}' is not supported by this tap (FULL_TABLE or INCREMENTAL)",
+                     *method);
+  }
+  if (!method || *method == "INCREMENTAL") {
+    const auto key = entry.replication_key();
+    if (!key && method) throw UsageError(where, "replication-method INCREMENTAL needs a replication-key");
+    if (key) {
+      const Json schema = stream.schema();
+      const Json* properties = schema.find("properties");
+      if (!properties || !properties->find(*key)) {
+        throw UsageError(where, "replication-key '{}' is not a property of the stream", *key);
+      }
+    }
+  }
+  stream.check_catalog(entry, where);
 }
 
 }  // namespace
@@ -74,6 +98,23 @@ SyncContext::SyncContext(MessageWriter& out, const CatalogEntry& entry, const St
       }
     }
   }
+}
+
+void SyncContext::announce(SchemaMessage schema) {
+  schema_ = std::move(schema);
+  out_->write_schema(schema_);
+}
+
+void SyncContext::widen(std::string_view field, Json property_schema) {
+  Json& properties = schema_.schema["properties"];
+  if (!properties.is_object()) properties = Json::object();
+  properties.set(field, std::move(property_schema));
+  schema_pending_ = true;
+}
+
+void SyncContext::send_schema() {
+  schema_pending_ = false;
+  out_->write_schema(schema_);
 }
 
 void SyncContext::end_record() {
@@ -110,6 +151,11 @@ int run_tap(int argc, char** argv, const TapSpec& spec) {
   app.add_option("--catalog", catalog_path, "Catalog JSON file that selects streams and fields")->type_name("FILE");
   app.add_option("--properties", properties_path, "Legacy name for --catalog")->type_name("FILE");
   app.add_flag("--discover", discover, "Print the catalog of available streams, then exit");
+  std::string test;
+  app.add_flag("--test{all}", test,
+               "Connection test (Meltano SDK): sync at most one record of each selected stream, "
+               "print no STATE, exit 0; --test=schema prints only the SCHEMA messages")
+      ->check(CLI::IsMember({"all", "schema"}));
   app.footer(fmt::format("Exit codes: 0 success, 1 failure in the data or source, 2 usage or config error.\n"
                          "Example:\n  {0} --config {0}.json --discover > catalog.json\n"
                          "  {0} --config {0}.json --catalog catalog.json --state state.json | target-jsonl --config target.json\n",
@@ -146,8 +192,20 @@ int run_tap(int argc, char** argv, const TapSpec& spec) {
   }
   State state = state_path.empty() ? State() : State::load(state_path);
 
+  for (const CatalogEntry& entry : catalog.streams) {
+    if (!entry.selected()) continue;
+    for (const auto& s : streams) {
+      if (s->name() == entry.tap_stream_id) check_entry(entry, *s, Location{catalog_path, 0, entry.tap_stream_id});
+    }
+  }
+
   MessageWriter out;
   auto emit_state = [&] { out.write_state(state.json()); };
+  // --test reads one record per stream: the context "emits a STATE" after every record,
+  // and that ends the stream instead.
+  struct TestRecordRead {};
+  std::function<void()> after_record = emit_state;
+  if (!test.empty()) after_record = [] { throw TestRecordRead{}; };
   std::int64_t total = 0;
   std::size_t synced = 0;
   for (const CatalogEntry& entry : catalog.streams) {
@@ -161,9 +219,21 @@ int run_tap(int argc, char** argv, const TapSpec& spec) {
     schema.stream = entry.tap_stream_id;
     schema.schema = selected_schema(entry);
     schema.key_properties = entry.effective_key_properties();
-    SyncContext ctx(out, entry, *stream, state, kStateEvery, emit_state);
+    SyncContext ctx(out, entry, *stream, state, test.empty() ? kStateEvery : 1, after_record);
     if (ctx.replication_key()) schema.bookmark_properties = {*ctx.replication_key()};
-    out.write_schema(schema);
+    ctx.announce(std::move(schema));
+    if (!test.empty()) {
+      // A state after a partial read must never reach a state file: no STATE.
+      if (test == "all") {
+        try {
+          stream->sync(ctx);
+        } catch (const TestRecordRead&) {
+        }
+      }
+      total += ctx.records();
+      ++synced;
+      continue;
+    }
     auto started = std::chrono::steady_clock::now();
     stream->sync(ctx);
     ctx.finish();
@@ -176,7 +246,12 @@ int run_tap(int argc, char** argv, const TapSpec& spec) {
     emit_state();
   }
   out.flush();
-  log::info("{} records in {} streams", total, synced);
+  if (!test.empty()) {
+    log::info("connection test passed: {} from {} (no STATE written)", log::counted(total, "record"),
+              log::counted(static_cast<std::int64_t>(synced), "stream"));
+    return 0;
+  }
+  log::info("{} in {}", log::counted(total, "record"), log::counted(static_cast<std::int64_t>(synced), "stream"));
   return 0;
 }
 

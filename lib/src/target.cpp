@@ -3,9 +3,11 @@
 #include "singer/target.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <ctime>
@@ -37,12 +39,22 @@ struct StreamTarget {
   std::optional<std::int64_t> version;
 };
 
-bool key_present(const RecordFields& fields, std::string_view key) {
+enum class KeyValue { Missing, Null, Present };
+
+KeyValue key_value(const RecordFields& fields, std::string_view key) {
   const auto& nodes = fields.nodes;
   for (std::uint32_t i = 1; i < nodes.size(); i = nodes[i].end) {
-    if (nodes[i].key == key) return nodes[i].kind != FieldNode::Kind::Null;
+    if (nodes[i].key == key) return nodes[i].kind == FieldNode::Kind::Null ? KeyValue::Null : KeyValue::Present;
   }
-  return false;
+  return KeyValue::Missing;
+}
+
+// Nanoseconds since the epoch: _sdc_sequence follows the clock so that it also
+// increases across runs (the Meltano SDK derives it from the clock too).
+std::int64_t epoch_nanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // A BATCH file opened for reading, through `gzip -dc` when compressed (gzip is an
@@ -103,13 +115,15 @@ class TargetRun {
       : spec_(spec), config_(std::move(config)), reader_(input_fd, std::move(input_name)) {
     const Json* v = config_.find("validate_records");
     validate_ = !(v && v->is_bool() && !v->as_bool());
-    if (const Json* n = config_.find("batch_size_rows"); n && n->as_int() && *n->as_int() > 0) {
+    const Json* n = config_.find("batch_size_rows");
+    if (!n) n = config_.find("batch_size");  // the name older Singer SQL targets use
+    if (n && n->as_int() && *n->as_int() > 0) {
       batch_rows_ = *n->as_int();
     }
     if (const Json* s = config_.find("max_batch_seconds"); s && s->is_number()) {
       max_batch_age_ = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s->as_double()));
     }
-    reader_.set_record_fields(validate_);
+    reader_.set_record_fields(validate_ || spec.sink_needs_fields);
     last_drain_ = Clock::now();
     refresh_clock();
   }
@@ -125,6 +139,7 @@ class TargetRun {
           case MessageType::Batch: on_batch(reader_.batch()); break;
         }
       }
+      for (const std::string& name : stream_order_) streams_.find(name)->second.sink->finish();
     } catch (...) {
       // Records before the failure were valid: make them durable and report the last
       // state they cover, so a rerun resumes from there. Then fail loudly.
@@ -156,9 +171,14 @@ class TargetRun {
     ++stream.records;
     if (validate_) {
       for (const auto& key : stream.schema.key_properties) {
-        if (!key_present(*record.fields, key)) {
-          throw Error(from.location(record.stream), "record {} is missing key property '{}'",
-                      stream.records, key);
+        switch (key_value(*record.fields, key)) {
+          case KeyValue::Missing:
+            throw Error(from.location(record.stream), "record {} is missing key property '{}'",
+                        stream.records, key);
+          case KeyValue::Null:
+            throw Error(from.location(record.stream), "record {}: key property '{}' is null",
+                        stream.records, key);
+          case KeyValue::Present: break;
         }
       }
       if (auto error = stream.validator.validate(*record.fields)) {
@@ -167,12 +187,23 @@ class TargetRun {
       }
     }
     RecordContext context;
-    context.sequence = ++sequence_;
-    if ((sequence_ & 1023) == 0) refresh_clock();
+    if ((++received_ & 1023) == 0) refresh_clock();
+    // Strictly increasing within the run, and never behind the clock (read every 1024
+    // records and at every STATE), so a later run starts above this one's last value.
+    sequence_ = std::max(sequence_ + 1, clock_nanos_);
+    context.sequence = sequence_;
     context.received_at = now_iso_;
     context.batched_at = now_iso_;
+    context.sync_started_at = sync_started_at_;
+    context.source = from.source_name();
+    context.line = from.line_number();
     context.table_version = record.version ? record.version : stream.version;
-    stream.sink->write(record, context);
+    try {
+      stream.sink->write(record, context);
+    } catch (const Error& e) {
+      if (!e.location().file.empty()) throw;
+      throw Error(from.location(record.stream), "{}", e.detail());
+    }
     ++pending_records_;
   }
 
@@ -198,7 +229,7 @@ class TargetRun {
       BatchFile file(path, gzip, where);
       MessageReader records(file.fd(), path);
       records.set_bare_records(batch.stream);
-      records.set_record_fields(validate_);
+      records.set_record_fields(validate_ || spec_.sink_needs_fields);
       while (records.next()) on_record(records.record(), records);
       file.finish();
     }
@@ -226,13 +257,18 @@ class TargetRun {
       StreamTarget stream;
       stream.schema = message;
       stream.validator = std::move(validator);
-      stream.sink = spec_.make_sink(message, config_);
+      at_input(where, [&] { stream.sink = spec_.make_sink(message, config_); });
+      if (auto early = early_versions_.find(message.stream); early != early_versions_.end()) {
+        stream.version = early->second;
+        at_input(where, [&] { stream.sink->activate_version(early->second); });
+        early_versions_.erase(early);
+      }
       streams_.emplace(message.stream, std::move(stream));
       stream_order_.push_back(message.stream);
       return;
     }
     StreamTarget& stream = it->second;
-    stream.sink->schema_changed(message);
+    at_input(where, [&] { stream.sink->schema_changed(message); });
     stream.schema = message;
     stream.validator = std::move(validator);
   }
@@ -247,10 +283,25 @@ class TargetRun {
   void on_activate_version(const ActivateVersionMessage& message) {
     auto it = streams_.find(message.stream);
     if (it == streams_.end()) {
-      throw Error(reader_.location(message.stream), "ACTIVATE_VERSION before any SCHEMA for this stream");
+      // Taps built on PipelineWise's tap-mysql send it first: it applies from the
+      // stream's first SCHEMA on.
+      early_versions_[message.stream] = message.version;
+      return;
     }
     it->second.version = message.version;
-    it->second.sink->activate_version(message.version);
+    at_input(reader_.location(message.stream), [&] { it->second.sink->activate_version(message.version); });
+  }
+
+  // Runs a sink call. An error that names no file of its own (a stream name the sink
+  // cannot use, say) is placed on the input line that caused it.
+  template <typename Call>
+  static void at_input(const Location& where, Call&& call) {
+    try {
+      call();
+    } catch (const Error& e) {
+      if (!e.location().file.empty()) throw;
+      throw Error(where, "{}", e.detail());
+    }
   }
 
   // Every sink durable first, then the state that those records allow.
@@ -260,6 +311,7 @@ class TargetRun {
     }
     pending_records_ = 0;
     last_drain_ = Clock::now();
+    refresh_clock();
     if (pending_state_) {
       out_.write_line(*pending_state_);
       out_.flush();
@@ -267,7 +319,10 @@ class TargetRun {
     }
   }
 
-  void refresh_clock() { now_iso_ = utc_now_iso(); }
+  void refresh_clock() {
+    now_iso_ = utc_now_iso();
+    clock_nanos_ = epoch_nanos();
+  }
 
   const TargetSpec& spec_;
   Json config_;
@@ -282,7 +337,11 @@ class TargetRun {
   std::vector<std::string> stream_order_;  // first-SCHEMA order, for stable logs
   std::optional<std::string> pending_state_;
   std::int64_t pending_records_ = 0;
+  std::int64_t received_ = 0;
   std::int64_t sequence_ = 0;
+  std::int64_t clock_nanos_ = 0;
+  std::int64_t sync_started_at_ = epoch_nanos() / 1'000'000;  // ms, as the Meltano SDK
+  std::unordered_map<std::string, std::int64_t> early_versions_;  // ACTIVATE_VERSION before SCHEMA
   Clock::time_point last_drain_;
   std::string now_iso_;
 };
@@ -295,6 +354,8 @@ int run_target(int argc, char** argv, const TargetSpec& spec) {
   std::string input;
   detail::add_common_options(app, common);
   app.add_option("--input", input, "Read messages from FILE instead of stdin")->type_name("FILE");
+  bool test = false;
+  app.add_flag("--test", test, "Check the config (and --input), read no messages, then exit");
   app.footer(fmt::format(
       "Reads Singer messages on stdin and prints each STATE value on stdout once every record\n"
       "before it is durably written.\n"
@@ -310,8 +371,18 @@ int run_target(int argc, char** argv, const TargetSpec& spec) {
   std::string name = "<stdin>";
   if (!input.empty()) {
     fd = ::open(input.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw Error(Location{input}, "cannot open: {}", std::strerror(errno));
+    if (fd < 0) throw UsageError(Location{input}, "cannot open: {}", std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+      ::close(fd);
+      throw UsageError(Location{input}, "cannot open: {}", std::strerror(EISDIR));
+    }
     name = input;
+  }
+  if (test) {
+    if (fd != 0) ::close(fd);
+    log::info("config is valid (--test: no messages read)");
+    return 0;
   }
   TargetRun run(spec, std::move(config), fd, name);
   run.run();

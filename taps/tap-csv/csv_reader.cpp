@@ -184,6 +184,10 @@ CsvReader::CsvReader(CsvReader&& other) noexcept
       end_(other.end_),
       eof_(other.eof_),
       bom_checked_(other.bom_checked_),
+      bom_decided_(other.bom_decided_),
+      buffer_offset_(other.buffer_offset_),
+      transcoder_(std::move(other.transcoder_)),
+      field_names_(other.field_names_),
       line_(other.line_),
       record_line_(other.record_line_),
       fields_(std::move(other.fields_)),
@@ -218,41 +222,141 @@ void CsvReader::refill() {
   if (pos_ > 0) {
     std::memmove(buffer_.get(), buffer_.get() + pos_, end_ - pos_);
     end_ -= pos_;
+    buffer_offset_ += static_cast<std::int64_t>(pos_);
     pos_ = 0;
   }
   if (end_ == capacity_) {
     // One record is larger than the buffer (a huge quoted field): grow, don't fail.
     allocate(capacity_ * 2);
   }
-  std::size_t room = capacity_ - end_;
-  std::size_t got = 0;
-  if (fd_ >= 0) {
-    for (;;) {
-      ssize_t n = ::read(fd_, buffer_.get() + end_, room);
-      if (n >= 0) {
-        got = static_cast<std::size_t>(n);
-        break;
-      }
-      if (errno != EINTR) throw Error(Location{path_, 0, stream_}, "cannot read: {}", std::strerror(errno));
-    }
-  } else {
-    got = std::min(room, text_.size() - text_pos_);
-    std::memcpy(buffer_.get() + end_, text_.data() + text_pos_, got);
-    text_pos_ += got;
-  }
+  const std::size_t room = capacity_ - end_;
+  char* const into = buffer_.get() + end_;
+  const std::size_t got =
+      transcoder_ ? transcoder_->fill(into, room, [this](char* out, std::size_t n) { return read_raw(out, n); })
+                  : read_raw(into, room);
   end_ += got;
   if (got == 0) eof_ = true;
 }
 
+std::size_t CsvReader::read_raw(char* out, std::size_t room) {
+  if (fd_ < 0) {
+    const std::size_t got = std::min(room, text_.size() - text_pos_);
+    std::memcpy(out, text_.data() + text_pos_, got);
+    text_pos_ += got;
+    return got;
+  }
+  for (;;) {
+    ssize_t n = ::read(fd_, out, room);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) throw Error(Location{path_, 0, stream_}, "cannot read: {}", std::strerror(errno));
+  }
+}
+
+// From here on the bytes not yet parsed are raw input of the transcoder, which puts
+// UTF-8 in their place.
+void CsvReader::start_decoding(Encoding encoding) {
+  try {
+    transcoder_ = std::make_unique<Transcoder>(encoding, std::string_view(buffer_.get() + pos_, end_ - pos_),
+                                               buffer_offset_ + static_cast<std::int64_t>(pos_));
+  } catch (const Error& e) {
+    throw Error(Location{path_, 0, stream_}, "{}", e.detail());  // iconv lacks the encoding
+  }
+  end_ = pos_;
+  eof_ = false;
+}
+
+std::string CsvReader::field_label(std::size_t i) const {
+  if (field_names_ && i < field_names_->size()) return fmt::format("field '{}'", (*field_names_)[i]);
+  return fmt::format("field {}", i + 1);
+}
+
 void CsvReader::fail_nul(std::int64_t line) const {
-  throw Error(Location{path_, line, stream_}, "NUL byte in input");
+  // UTF-16 text without a BOM has a NUL byte next to every ASCII character.
+  if (transcoder_ || line > 1) throw Error(Location{path_, line, stream_}, "NUL byte in input");
+  throw Error(Location{path_, line, stream_},
+              "NUL byte in input (if the file is UTF-16 without a byte order mark, set 'encoding' to "
+              "\"utf-16le\" or \"utf-16be\" in the config)");
+}
+
+namespace {
+
+// Where the first invalid UTF-8 sequence of s starts; s.size() when there is none.
+std::size_t first_invalid_utf8(std::string_view s) noexcept {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1Fu;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0Fu;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07u;
+    } else {
+      return i;
+    }
+    if (s.size() - i < len) return i;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return i;
+    }
+    i += len;
+  }
+  return s.size();
+}
+
+}  // namespace
+
+// Called before "" pairs collapse, so a field's bytes still sit where the file had them.
+void CsvReader::fail_encoding(std::size_t field) const {
+  if (transcoder_) {
+    const Encoding encoding = transcoder_->encoding();
+    throw Error(location(), "{}: invalid {} at byte {}{}", field_label(field), encoding_name(encoding),
+                transcoder_->first_invalid().value_or(0),
+                bom_decided_ ? "" : " (check 'encoding' in the config)");
+  }
+  const std::string_view f = fields_[field];
+  const std::int64_t offset =
+      buffer_offset_ + (f.data() - buffer_.get()) + static_cast<std::int64_t>(first_invalid_utf8(f));
+  throw Error(location(),
+              "{}: invalid UTF-8 at byte {} (set 'encoding' in the config if the file is not UTF-8, e.g. "
+              "\"windows-1252\")",
+              field_label(field), offset);
 }
 
 CsvReader::Step CsvReader::parse_record() {
   if (!bom_checked_) {
     if (end_ - pos_ < 3 && !eof_) return Step::NeedMore;
-    if (end_ - pos_ >= 3 && std::memcmp(buffer_.get() + pos_, "\xEF\xBB\xBF", 3) == 0) pos_ += 3;
     bom_checked_ = true;
+    const std::size_t have = end_ - pos_;
+    const char* b = buffer_.get() + pos_;
+    Encoding encoding = dialect_.encoding;
+    if (have >= 3 && std::memcmp(b, "\xEF\xBB\xBF", 3) == 0) {
+      encoding = Encoding::Utf8;
+      pos_ += 3;
+      bom_decided_ = true;
+    } else if (have >= 2 && (std::memcmp(b, "\xFF\xFE", 2) == 0 || std::memcmp(b, "\xFE\xFF", 2) == 0)) {
+      encoding = b[0] == '\xFF' ? Encoding::Utf16Le : Encoding::Utf16Be;
+      pos_ += 2;
+      bom_decided_ = true;
+    }
+    if (encoding != Encoding::Utf8) {
+      start_decoding(encoding);
+      return Step::NeedMore;
+    }
   }
   const auto* const base = reinterpret_cast<const unsigned char*>(buffer_.get());
   const unsigned char* p = base + pos_;
@@ -362,6 +466,10 @@ CsvReader::Step CsvReader::parse_record() {
 }
 
 void CsvReader::finish_record() {
+  // Only fields with bytes >= 0x80 can be invalid UTF-8, and those are never plain.
+  for (std::size_t i = 0; i < fields_.size(); ++i) {
+    if (!plain_[i] && !singer::is_valid_utf8(fields_[i])) fail_encoding(i);
+  }
   // Collapse "" to " in place: the record is complete, so nothing parses these bytes again.
   for (std::uint32_t i : doubled_) {
     std::string_view f = fields_[i];
@@ -372,12 +480,6 @@ void CsvReader::finish_record() {
       if (f[r] == dialect_.quote) ++r;
     }
     fields_[i] = std::string_view(out, w);
-  }
-  // Only fields with bytes >= 0x80 can be invalid UTF-8, and those are never plain.
-  for (std::size_t i = 0; i < fields_.size(); ++i) {
-    if (!plain_[i] && !singer::is_valid_utf8(fields_[i])) {
-      throw Error(location(), "invalid UTF-8 in field {}", i + 1);
-    }
   }
 }
 

@@ -1,5 +1,6 @@
 // A streaming RFC 4180 reader: records come out as views into one large buffer, so a
-// file of any size is read in constant memory and no field is copied.
+// file of any size is read in constant memory and no field of a UTF-8 file is copied
+// (other encodings pass through a Transcoder on their way into the buffer).
 #pragma once
 
 #include <cstddef>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "singer/error.hpp"
+#include "transcoder.hpp"
 
 namespace tap_csv {
 
@@ -25,6 +27,8 @@ struct BlockCache {
 struct CsvDialect {
   char delimiter = ',';
   char quote = '"';
+  // Of files without a byte order mark; a UTF-8 or UTF-16 BOM always decides.
+  Encoding encoding = Encoding::Utf8;
 };
 
 class CsvReader {
@@ -47,8 +51,12 @@ class CsvReader {
 
   // Moves to the next record, skipping blank lines; false at the end of the input.
   // The fields stay valid until the next call. Throws Error naming file and line for
-  // NUL bytes, invalid UTF-8, unterminated quotes and text after a closing quote.
+  // NUL bytes, invalid UTF-8 (or bytes invalid in the encoding, with their file
+  // offset), unterminated quotes and text after a closing quote.
   bool next();
+  // Names fields in errors by these column names rather than by position; the
+  // vector must outlive the reader.
+  void set_field_names(const std::vector<std::string>* names) noexcept { field_names_ = names; }
 
   std::size_t size() const noexcept { return fields_.size(); }
   std::string_view operator[](std::size_t i) const noexcept { return fields_[i]; }
@@ -74,7 +82,11 @@ class CsvReader {
   Step parse_record();
   void refill();
   void finish_record();
+  std::size_t read_raw(char* out, std::size_t room);
+  void start_decoding(Encoding encoding);
+  std::string field_label(std::size_t i) const;
   [[noreturn]] void fail_nul(std::int64_t line) const;
+  [[noreturn]] void fail_encoding(std::size_t field) const;
 
   std::string path_;
   std::string stream_;
@@ -90,6 +102,10 @@ class CsvReader {
   std::size_t end_ = 0;
   bool eof_ = false;
   bool bom_checked_ = false;
+  bool bom_decided_ = false;                 // the encoding came from a byte order mark
+  std::int64_t buffer_offset_ = 0;           // file offset of buffer_[0], without transcoder_
+  std::unique_ptr<Transcoder> transcoder_;   // null for UTF-8, read without a copy
+  const std::vector<std::string>* field_names_ = nullptr;
 
   std::int64_t line_ = 1;  // physical line at pos_
   std::int64_t record_line_ = 0;

@@ -23,7 +23,8 @@ struct FileEntry {
   std::vector<std::string> files;   // what it names, sorted
   std::vector<std::string> keys;
   CsvDialect dialect;
-  std::vector<std::string> field_names;  // empty: the first record is the header
+  std::vector<std::string> field_names;  // empty: the header names the columns
+  bool has_header = true;  // false only with field_names: then every record is data
   std::optional<std::string> replication_key;
   bool infer_types = false;
   std::int64_t infer_sample_rows = 1000;
@@ -48,6 +49,9 @@ class CsvStream : public singer::Stream {
   singer::Json schema() const override;
   std::vector<std::string> key_properties() const override { return entry_.keys; }
   std::vector<std::string> valid_replication_keys() const override;
+  // Refuses a catalog schema the stream cannot write: a type it cannot produce from
+  // CSV text, a property that is no column, a changed metadata column.
+  void check_catalog(const singer::CatalogEntry& entry, const singer::Location& where) const override;
   void sync(singer::SyncContext& ctx) override;
 
   const std::vector<std::string>& columns() const noexcept { return columns_; }
@@ -55,12 +59,13 @@ class CsvStream : public singer::Stream {
 
  private:
   CsvReader open(const std::string& file, std::size_t buffer_bytes = CsvReader::kBufferBytes) const;
-  // Positions a fresh reader after the header, checking it matches columns_.
+  // Positions a fresh reader after the header, checking it matches header_.
   void skip_header(CsvReader& reader) const;
   void infer_types();
 
   FileEntry entry_;
-  std::vector<std::string> columns_;
+  std::vector<std::string> header_;   // the first file's header as written, without field_names
+  std::vector<std::string> columns_;  // header_ with empty and repeated names replaced, or field_names
   std::vector<InferredType> types_;  // parallel to columns_
 };
 

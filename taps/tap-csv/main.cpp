@@ -5,8 +5,8 @@
 //   tap-csv --about [--format json|markdown]
 //
 // Settings (schemas/config/tap-csv.json, printed by --about): files[] with entity, path
-// (file, directory or glob), keys, delimiter, quotechar, field_names, replication_key;
-// infer_types, infer_sample_rows, add_metadata_columns.
+// (file, directory or glob), keys, delimiter, quotechar, encoding, field_names,
+// has_header, replication_key; infer_types, infer_sample_rows, add_metadata_columns.
 #include "csv_stream.hpp"
 #include "singer/cli.hpp"
 #include "singer/config.hpp"

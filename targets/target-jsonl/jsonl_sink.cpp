@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "singer/error.hpp"
 #include "singer/log.hpp"
@@ -30,6 +31,78 @@ void make_directories(const std::string& path) {
     }
     if (i < path.size()) partial.push_back(path[i]);
   }
+}
+
+// The columns add_record_metadata writes, in the Meltano SDK's order.
+constexpr std::string_view kMetadataKeys[] = {
+    "_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at",     "_sdc_deleted_at",
+    "_sdc_sequence",     "_sdc_table_version", "_sdc_sync_started_at",
+};
+
+bool metadata_key(std::string_view key) {
+  for (std::string_view k : kMetadataKeys) {
+    if (k == key) return true;
+  }
+  return false;
+}
+
+// Where a JSON string starting at text[i] (its opening quote) ends: one past the quote.
+size_t skip_string(std::string_view text, size_t i) {
+  for (++i; i < text.size(); ++i) {
+    if (text[i] == '\\') {
+      ++i;
+    } else if (text[i] == '"') {
+      return i + 1;
+    }
+  }
+  return text.size();
+}
+
+// One top-level member of a record's text: the key as written between its quotes, the
+// member's bytes [begin, end) and its value's bytes [value, end).
+struct Member {
+  std::string_view key;
+  size_t begin = 0, value = 0, end = 0;
+};
+
+// The top-level members of an object the reader already checked, in order.
+std::vector<Member> top_level_members(std::string_view object) {
+  std::vector<Member> members;
+  auto space = [&](size_t i) {
+    while (i < object.size() && (object[i] == ' ' || object[i] == '\t' || object[i] == '\n' || object[i] == '\r')) ++i;
+    return i;
+  };
+  size_t i = space(1);
+  while (i < object.size() && object[i] == '"') {
+    Member m;
+    m.begin = i;
+    size_t key_end = skip_string(object, i);
+    m.key = object.substr(i + 1, key_end - i - 2);
+    i = space(space(key_end) + 1);  // past the ':'
+    m.value = i;
+    int depth = 0;
+    for (; i < object.size(); ++i) {
+      char c = object[i];
+      if (c == '"') {
+        i = skip_string(object, i) - 1;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (depth == 0) break;
+        --depth;
+      } else if (c == ',' && depth == 0) {
+        break;
+      }
+    }
+    m.end = i;
+    while (m.end > m.value && (object[m.end - 1] == ' ' || object[m.end - 1] == '\t' ||
+                               object[m.end - 1] == '\n' || object[m.end - 1] == '\r')) {
+      --m.end;
+    }
+    members.push_back(m);
+    if (i < object.size() && object[i] == ',') i = space(i + 1);
+  }
+  return members;
 }
 }  // namespace
 
@@ -104,7 +177,8 @@ void JsonlSink::drop_torn_tail() {
   if (::ftruncate(fd_, keep) != 0) {
     throw singer::Error(singer::Location{path_}, "cannot cut a torn last line: {}", std::strerror(errno));
   }
-  singer::log::warning("{}: dropped a torn last line ({} bytes) left by an interrupted run", path_, end - keep);
+  singer::log::warning("{}: dropped a torn last line ({}) left by an interrupted run", path_,
+                       singer::log::counted(end - keep, "byte"));
 }
 
 JsonlSink::~JsonlSink() {
@@ -115,12 +189,25 @@ void JsonlSink::write(const singer::RecordMessage& record, const singer::RecordC
   if (!add_metadata_) {
     buffer_ += record.record;
   } else {
-    // Insert the _sdc_* members before the record's closing brace.
     std::string_view body = record.record;
-    size_t close = body.rfind('}');
-    buffer_.append(body.data(), close);
-    bool empty = body.find_first_not_of(" \t\r\n", 1) == close;
-    if (!empty) buffer_.push_back(',');
+    std::string_view deleted_at = "null";
+    if (body.find("\"_sdc_") == std::string_view::npos) {
+      // Insert the _sdc_* members before the record's closing brace.
+      size_t close = body.rfind('}');
+      buffer_.append(body.data(), close);
+      bool empty = body.find_first_not_of(" \t\r\n", 1) == close;
+      if (!empty) buffer_.push_back(',');
+    } else {
+      // The record has _sdc_* members of its own: ours replace them (no key twice), but
+      // _sdc_deleted_at is the record's, as the Meltano SDK does.
+      buffer_.push_back('{');
+      for (const Member& m : top_level_members(body)) {
+        if (m.key == "_sdc_deleted_at") deleted_at = body.substr(m.value, m.end - m.value);
+        if (metadata_key(m.key)) continue;
+        buffer_.append(body.substr(m.begin, m.end - m.begin));
+        buffer_.push_back(',');
+      }
+    }
     buffer_ += R"("_sdc_extracted_at":)";
     if (record.time_extracted.empty()) {
       buffer_ += "null";
@@ -131,10 +218,14 @@ void JsonlSink::write(const singer::RecordMessage& record, const singer::RecordC
     buffer_ += context.received_at;
     buffer_ += R"(","_sdc_batched_at":")";
     buffer_ += context.batched_at;
-    buffer_ += R"(","_sdc_sequence":)";
+    buffer_ += R"(","_sdc_deleted_at":)";
+    buffer_ += deleted_at;
+    buffer_ += R"(,"_sdc_sequence":)";
     buffer_ += std::to_string(context.sequence);
     buffer_ += R"(,"_sdc_table_version":)";
     buffer_ += context.table_version ? std::to_string(*context.table_version) : "null";
+    buffer_ += R"(,"_sdc_sync_started_at":)";
+    buffer_ += std::to_string(context.sync_started_at);
     buffer_.push_back('}');
   }
   buffer_.push_back('\n');

@@ -18,8 +18,9 @@ struct JsonlOptions {
 JsonlOptions options_from_config(const singer::Json& config);
 
 // A file name for a stream that can never leave the destination directory: bytes
-// outside [A-Za-z0-9_-] and a leading '.' are %XX-escaped, so distinct streams get
-// distinct files ("a/b" -> "a%2Fb.jsonl", "../x" -> "%2E.%2Fx.jsonl").
+// outside [A-Za-z0-9._-] and a leading '.' are %XX-escaped, so distinct streams get
+// distinct files ("a/b" -> "a%2Fb.jsonl", "../x" -> "%2E.%2Fx.jsonl"). The README
+// states this rule; change both together.
 std::string file_name_for_stream(std::string_view stream);
 
 class JsonlSink : public singer::Sink {

@@ -79,6 +79,11 @@ EOF
 cat >"$data/tap-big.json" <<EOF
 {"files": [{"entity": "bench", "path": "$data/rows-big.csv", "keys": ["id"]}]}
 EOF
+for m in append-only upsert; do
+    cat >"$data/sqlite-$m.json" <<EOF
+{"database": "$out/bench.db", "load_method": "$m", "synchronous": "full"}
+EOF
+done
 
 # ---- measuring -------------------------------------------------------------------------
 
@@ -88,10 +93,19 @@ declare -A SECS=() RSS=() FAILED=()
 # whose writeback would otherwise land in this run's time.
 fresh_out() { rm -rf "$out"; mkdir -p "$out"; sync; }
 
-# run_once KEY CMD: one run under bench-run; keeps the best time and the largest RSS.
+# run_once KEY CMD [SETUP]: one run under bench-run; keeps the best time and the largest
+# RSS. SETUP (untimed) prepares the fresh output dir. With SELF_TIMED=1 the time is the
+# second word the command wrote to $out/count (a limit that times only its own part).
 run_once() {
-    local key=$1 cmd=$2 t r rc=0
+    local key=$1 cmd=$2 setup=${3:-} t r rc=0
     fresh_out
+    if [ -n "$setup" ] && ! bash -c "$setup" 2>"$logs/$key.err"; then
+        log "$key: setup failed: $setup"
+        FAILED[$key]="setup failed"
+        status=1
+        return 1
+    fi
+    [ -z "$setup" ] || sync
     "$tools/bench-run" -o "$out/result" -- bash -c "$cmd" 2>"$logs/$key.err" || rc=$?
     if [ "$rc" -ne 0 ]; then
         log "$key: exit $rc: $cmd"
@@ -101,18 +115,19 @@ run_once() {
         return 1
     fi
     read -r t r <"$out/result"
+    if [ "${SELF_TIMED:-0}" = 1 ]; then t=$(cut -d' ' -f2 "$out/count"); fi
     if [ -z "${SECS[$key]:-}" ] || awk -v a="$t" -v b="${SECS[$key]}" 'BEGIN { exit !(a < b) }'; then
         SECS[$key]=$t
     fi
     if [ "$r" -gt "${RSS[$key]:-0}" ]; then RSS[$key]=$r; fi
 }
 
-# measure KEY CMD: best of $repeats runs (the machine is shared and noisy).
+# measure KEY CMD [SETUP]: best of $repeats runs (the machine is shared and noisy).
 measure() {
-    local key=$1 cmd=$2 i
+    local key=$1 cmd=$2 setup=${3:-} i
     log "$key"
     for ((i = 1; i <= repeats; i++)); do
-        run_once "$key" "$cmd" || return 0
+        run_once "$key" "$cmd" "$setup" || return 0
     done
 }
 
@@ -152,6 +167,50 @@ if have tap-csv; then
     measure csv_infer "$bin/tap-csv --config $data/tap-infer.json >/dev/null"
 fi
 
+# SQLite: target-sqlite against bench-sqlite, which inserts the same typed values with one
+# prepared statement in one transaction (WAL, synchronous=full) and counts only its time
+# in SQLite. Three cases: append-only and upsert into an empty table, and upsert over a
+# table already holding every key (each side over a copy of its own earlier result).
+# sql DB QUERY: the sqlite3 shell's answer, or why there is none.
+sql() { if [ ! -f "$1" ]; then echo "no database"; elif ! command -v sqlite3 >/dev/null; then echo "no sqlite3 shell"; else sqlite3 "$1" "$2" 2>&1; fi; }
+# Totals over every column: the target must have stored the same values as the limit.
+fingerprint="select count(*), count(distinct id), sum(views % 1000003), total(amount), total(ratio), count(score), sum(active), min(created_at), max(updated_at), sum(length(name) + length(email) + length(note) + length(tags) + length(address)) from bench"
+db_copy() { local s; for s in "" -wal; do if [ -f "$1$s" ]; then cp "$1$s" "$2$s"; fi; done; }
+declare -A PRINT=()
+# sqlite_check KEY: every record there once; the limit's values kept, the target's compared.
+sqlite_check() {
+    local key=$1 got
+    check "$key" "rows, distinct ids" "$(sql "$out/bench.db" "select count(*) || ' ' || count(distinct id) from bench")" "$records $records"
+    [ -z "${FAILED[$key]:-}" ] || return 0
+    got=$(sql "$out/bench.db" "$fingerprint")
+    case $key in
+        sqlite_limit_*) PRINT[limit]=$got ;;
+        *) if [ -n "${PRINT[limit]:-}" ] && [ "$got" != "${PRINT[limit]}" ]; then
+               log "warning: $key: the table's totals differ from the limit's: $got vs ${PRINT[limit]}"
+           fi ;;
+    esac
+}
+limit_sqlite() { SELF_TIMED=1 measure "$@"; }
+limit_sqlite sqlite_limit_append "cat $stream | $tools/bench-sqlite append $out/bench.db >$out/count"
+sqlite_check sqlite_limit_append
+limit_sqlite sqlite_limit_upsert "cat $stream | $tools/bench-sqlite upsert $out/bench.db >$out/count"
+sqlite_check sqlite_limit_upsert
+db_copy "$out/bench.db" "$data/seed-limit.db"
+limit_sqlite sqlite_limit_reupsert "cat $stream | $tools/bench-sqlite upsert $out/bench.db >$out/count" \
+    "cp $data/seed-limit.db $out/bench.db; [ ! -f $data/seed-limit.db-wal ] || cp $data/seed-limit.db-wal $out/bench.db-wal"
+sqlite_check sqlite_limit_reupsert
+if have target-sqlite; then
+    measure sqlite_append "cat $stream | $bin/target-sqlite --config $data/sqlite-append-only.json >/dev/null"
+    sqlite_check sqlite_append
+    measure sqlite_upsert "cat $stream | $bin/target-sqlite --config $data/sqlite-upsert.json >/dev/null"
+    sqlite_check sqlite_upsert
+    db_copy "$out/bench.db" "$data/seed-target.db"
+    measure sqlite_reupsert "cat $stream | $bin/target-sqlite --config $data/sqlite-upsert.json >/dev/null" \
+        "cp $data/seed-target.db $out/bench.db; [ ! -f $data/seed-target.db-wal ] || cp $data/seed-target.db-wal $out/bench.db-wal"
+    sqlite_check sqlite_reupsert
+fi
+rm -f "$data"/seed-*.db "$data"/seed-*.db-wal
+
 # singer-run against the same pair in a plain pipe, interleaved so drift in the
 # machine's load hits both sides alike.
 if have tap-csv && have target-jsonl; then
@@ -177,6 +236,12 @@ if [ "$quick" != 1 ]; then
         log "target-jsonl at $big_records records"
         run_once jsonl_big "$tools/bench-gen singer $big_records | $bin/target-jsonl --config $data/target-on.json >/dev/null" &&
             check jsonl_big "records written" "$(lines_of "$out/bench.jsonl")" "$big_records"
+        fresh_out
+    fi
+    if have target-sqlite; then
+        log "target-sqlite at $big_records records"
+        run_once sqlite_big "$tools/bench-gen singer $big_records | $bin/target-sqlite --config $data/sqlite-upsert.json >/dev/null" &&
+            check sqlite_big "rows" "$(sql "$out/bench.db" "select count(*) from bench")" "$big_records"
         fresh_out
     fi
     if have tap-csv; then
@@ -248,6 +313,17 @@ for v in off on; do
     target_cell $key "≥ $min% of raw copy" "$flag"
     row "target-jsonl, validation $v" $key "$stream_bytes" "$vs" "$CELL"
 done
+row "limit: SQLite insert, 1 statement, 1 transaction" sqlite_limit_append "$stream_bytes" — —
+row "limit: SQLite upsert into an empty table" sqlite_limit_upsert "$stream_bytes" — —
+row "limit: SQLite upsert, every key present" sqlite_limit_reupsert "$stream_bytes" — —
+for c in "append:append-only, empty table:75" "upsert:upsert, empty table:75" "reupsert:upsert, every key present:60"; do
+    IFS=: read -r v label min <<<"$c"
+    key=sqlite_$v
+    vs=""; flag=0
+    if ok $key && ok sqlite_limit_$v; then vs="$(share $key sqlite_limit_$v) of limit"; flag=$(share_ok $key sqlite_limit_$v "$min"); fi
+    target_cell $key "≥ $min% of limit" "$flag"
+    row "target-sqlite, $label" $key "$stream_bytes" "$vs" "$CELL"
+done
 row "limit: cat csv \| line reader" csv_lines "$csv_bytes" — —
 for v in strings infer; do
     key=csv_$v
@@ -273,7 +349,8 @@ if [ "$quick" != 1 ]; then
     echo "| peak RSS | $(count "$records") records | $(count "$big_records") records | target |"
     echo "|---|---:|---:|---|"
     # Flat means within 10% + 2 MiB: allocator noise, not growth with input.
-    for pair in "target-jsonl, validation on:jsonl_on:jsonl_big" "tap-csv, string columns:csv_strings:csv_big"; do
+    for pair in "target-jsonl, validation on:jsonl_on:jsonl_big" "target-sqlite, upsert:sqlite_upsert:sqlite_big" \
+        "tap-csv, string columns:csv_strings:csv_big"; do
         IFS=: read -r label small big <<<"$pair"
         CELL=flat
         if ok "$small" && ok "$big"; then
@@ -284,7 +361,7 @@ if [ "$quick" != 1 ]; then
 fi
 echo
 
-for p in target-jsonl tap-csv singer-run; do
+for p in target-jsonl target-sqlite tap-csv singer-run; do
     have "$p" || { log "$p is not built in $bin"; status=1; }
 done
 if [ "$strict" = 1 ] && [ "$missed" = 1 ]; then status=1; fi

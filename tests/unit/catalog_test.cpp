@@ -6,6 +6,8 @@
 
 #include "temp_dir.hpp"
 
+#include "singer/error.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -233,6 +235,7 @@ TEST_CASE("loading a catalog names the file when it is missing or malformed", "[
   auto missing = (dir.path / "nope.json").string();
   CHECK_THROWS_WITH(Catalog::load(missing),
                     Contains(missing + ": cannot read catalog file: No such file or directory"));
+  CHECK_THROWS_AS(Catalog::load(missing), UsageError);
   auto bad_json = dir.write("bad.json", "{\"streams\": [");
   CHECK_THROWS_WITH(Catalog::load(bad_json), Contains(bad_json + ": invalid JSON"));
   auto bad_shape = dir.write("shape.json", R"({"streams": [{"schema": {}}]})");

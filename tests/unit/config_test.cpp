@@ -170,6 +170,31 @@ TEST_CASE("the environment alone can make a valid config", "[config]") {
   CHECK(config.find("files")->dump() == R"([{"path":"env.csv"}])");
 }
 
+TEST_CASE("--config ENV names no file: settings come from the environment, as in the Meltano SDK",
+          "[config]") {
+  TempDir dir;
+  EnvVar files("TAP_UNIT_FILES", R"([{"path": "env.csv"}])");
+  CHECK(load_config({"ENV"}, kProgram, kSchema).find("files")->dump() == R"([{"path":"env.csv"}])");
+  // The environment wins over files wherever ENV stands, as it does without ENV.
+  auto tap = dir.write("tap.json", R"({"files": [], "delimiter": ";"})");
+  Json config = load_config({"ENV", tap}, kProgram, kSchema);
+  CHECK(config.find("files")->dump() == R"([{"path":"env.csv"}])");
+  CHECK(config.find("delimiter")->as_string() == ";");
+}
+
+TEST_CASE("a validation error after --config ENV names the last real file", "[config]") {
+  TempDir dir;
+  auto tap = dir.write("tap.json", R"({"delimiter": ";"})");
+  CHECK(usage_error_text({tap, "ENV"}) == tap + ": missing required key 'files'");
+  CHECK(usage_error_text({"ENV"}) == "config: missing required key 'files'");
+}
+
+TEST_CASE("a config file with bad JSON gives its line and column", "[config]") {
+  TempDir dir;
+  auto bad = dir.write("tap.json", "{\n  \"files\": [],\n  \"delimiter\": \";\",\n}\n");
+  CHECK(usage_error_text({bad}) == bad + ": invalid JSON: expected a string key at line 4, column 1");
+}
+
 TEST_CASE("booleans from the environment accept true/false, yes/no and 1/0", "[config]") {
   EnvVar files("TAP_UNIT_FILES", "[]");
   for (auto [text, want] : {std::pair{"true", true}, {"FALSE", false}, {"1", true}, {"0", false},

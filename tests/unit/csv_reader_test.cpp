@@ -6,13 +6,12 @@
 #include <vector>
 
 #include "csv_reader.hpp"
-#include "type_inference.hpp"
 
 using Catch::Matchers::Contains;
 using Catch::Matchers::Equals;
-using tap_csv::ColumnType;
 using tap_csv::CsvDialect;
 using tap_csv::CsvReader;
+using tap_csv::Encoding;
 
 namespace {
 
@@ -128,9 +127,88 @@ TEST_CASE("reader rejects text after a closing quote", "[csv_reader]") {
   CHECK_THAT(error_of("a,b\n1,\"x\"y\n"), Contains("data/x.csv:2: field 2: text after the closing quote"));
 }
 
-TEST_CASE("reader reports invalid UTF-8 with the record's line and field", "[csv_reader]") {
-  CHECK_THAT(error_of("a,b\n1,ok\n\"x\ny\",caf\xE9\n"), Equals("data/x.csv:3: invalid UTF-8 in field 2"));
-  CHECK_THAT(error_of("a,b\n1,\xC3\n", 1), Equals("data/x.csv:2: invalid UTF-8 in field 2"));
+TEST_CASE("reader reports invalid UTF-8 with the record's line, field and byte offset", "[csv_reader]") {
+  const std::string hint = " (set 'encoding' in the config if the file is not UTF-8, e.g. \"windows-1252\")";
+  CHECK_THAT(error_of("a,b\n1,ok\n\"x\ny\",caf\xE9\n"), Equals("data/x.csv:3: field 2: invalid UTF-8 at byte 18" + hint));
+  CHECK_THAT(error_of("a,b\n1,\xC3\n", 1), Equals("data/x.csv:2: field 2: invalid UTF-8 at byte 6" + hint));
+  // The offset is the file's: after a BOM, doubled quotes and a refill.
+  CHECK_THAT(error_of("\xEF\xBB\xBF" "a,b\n\"\"\"q\"\"\xC3\xA9\xFF\",2\n", 4),
+             Equals("data/x.csv:2: field 1: invalid UTF-8 at byte 15" + hint));
+}
+
+TEST_CASE("reader names fields by the column names it is given", "[csv_reader]") {
+  const std::vector<std::string> names{"id", "city"};
+  CsvReader reader = CsvReader::from_string("1,Oslo\n2,Mal\xE9\n", "data/x.csv");
+  reader.set_field_names(&names);
+  REQUIRE(reader.next());
+  CHECK_THROWS_WITH(reader.next(), Contains("data/x.csv:2: field 'city': invalid UTF-8 at byte 12"));
+}
+
+TEST_CASE("reader decodes Windows-1252 and the ISO-8859 encodings into UTF-8", "[csv_reader]") {
+  auto cp1252 = read_every_way("id,name\n1,Caf\xE9 \x80\x93 \"\x84x\x93\"\n", CsvDialect{',', '"', Encoding::Windows1252});
+  REQUIRE(cp1252.size() == 2);
+  CHECK(cp1252[1] == Row{2, {"1", "Caf\xC3\xA9 \xE2\x82\xAC\xE2\x80\x9C \"\xE2\x80\x9Ex\xE2\x80\x9C\""}});
+  auto latin1 = read_every_way("a\n\xE9\xA4\n", CsvDialect{',', '"', Encoding::Latin1});
+  CHECK(latin1[1].fields == std::vector<std::string>{"\xC3\xA9\xC2\xA4"});
+  auto latin9 = read_every_way("a\n\xE9\xA4\n", CsvDialect{',', '"', Encoding::Latin9});
+  CHECK(latin9[1].fields == std::vector<std::string>{"\xC3\xA9\xE2\x82\xAC"});
+}
+
+TEST_CASE("reader detects UTF-16 and UTF-8 byte order marks whatever the encoding", "[csv_reader]") {
+  const std::string le("\xFF\xFE" "i\0d\0,\0n\0\n\0" "1\0,\0\xE9\0\x3D\xD8\x00\xDE\n\0", 24);
+  const std::vector<Row> want{{1, {"id", "n"}}, {2, {"1", "\xC3\xA9\xF0\x9F\x98\x80"}}};
+  CHECK(read_every_way(le) == want);
+  const std::string be("\xFE\xFF" "\0i\0d\0,\0n\0\n" "\0" "1\0,\0\xE9\xD8\x3D\xDE\x00\0\n", 24);
+  CHECK(read_every_way(be) == want);
+  // utf-16 without a BOM is little-endian, as Windows writes it.
+  CHECK(read_every_way(le.substr(2), CsvDialect{',', '"', Encoding::Utf16Le}) == want);
+  // A UTF-8 BOM wins over a configured single-byte encoding.
+  auto utf8 = read_every_way("\xEF\xBB\xBFid\n\xC3\xA9\n", CsvDialect{',', '"', Encoding::Windows1252});
+  CHECK(utf8[1].fields == std::vector<std::string>{"\xC3\xA9"});
+}
+
+TEST_CASE("reader reports a byte invalid in the encoding with its file offset", "[csv_reader]") {
+  auto error_in = [](const std::string& text, Encoding encoding, std::size_t buffer_bytes) {
+    try {
+      read_all(text, buffer_bytes, CsvDialect{',', '"', encoding});
+    } catch (const singer::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  for (std::size_t size : {1, 3, 1 << 20}) {
+    INFO("buffer of " << size << " bytes");
+    // 0x81 is one of the five bytes Windows-1252 leaves undefined.
+    CHECK_THAT(error_in("a,b\n1,\xE9\n2,x\x81\n", Encoding::Windows1252, size),
+               Equals("data/x.csv:3: field 2: invalid windows-1252 at byte 11 (check 'encoding' in the config)"));
+    // A lone surrogate, found through the BOM: no hint, the file said what it is.
+    CHECK_THAT(error_in(std::string("\xFF\xFE" "a\0\n\0\x00\xD8\n\0", 10), Encoding::Utf8, size),
+               Equals("data/x.csv:2: field 1: invalid UTF-16LE at byte 6"));
+    // An odd last byte.
+    CHECK_THAT(error_in(std::string("\xFF\xFE" "a\0\n\0b\0c", 9), Encoding::Utf8, size),
+               Equals("data/x.csv:2: field 1: invalid UTF-16LE at byte 8"));
+  }
+}
+
+TEST_CASE("reader hints at UTF-16 for a NUL byte on the first line", "[csv_reader]") {
+  CHECK_THAT(error_of(std::string("i\0d\0\n\0", 6)),
+             Equals("data/x.csv:1: NUL byte in input (if the file is UTF-16 without a byte order mark, set "
+                    "'encoding' to \"utf-16le\" or \"utf-16be\" in the config)"));
+}
+
+TEST_CASE("encoding names follow Python's codec names", "[csv_reader]") {
+  CHECK(tap_csv::parse_encoding("UTF-8") == Encoding::Utf8);
+  CHECK(tap_csv::parse_encoding("utf_8_sig") == Encoding::Utf8);
+  CHECK(tap_csv::parse_encoding("utf-16") == Encoding::Utf16Le);
+  CHECK(tap_csv::parse_encoding("UTF-16BE") == Encoding::Utf16Be);
+  CHECK(tap_csv::parse_encoding("cp1252") == Encoding::Windows1252);
+  CHECK(tap_csv::parse_encoding("Windows-1252") == Encoding::Windows1252);
+  CHECK(tap_csv::parse_encoding("latin1") == Encoding::Latin1);
+  CHECK(tap_csv::parse_encoding("ISO-8859-1") == Encoding::Latin1);
+  CHECK(tap_csv::parse_encoding("latin-9") == Encoding::Latin9);
+  CHECK(tap_csv::parse_encoding("iso8859_15") == Encoding::Latin9);
+  CHECK_FALSE(tap_csv::parse_encoding("ebcdic"));
+  CHECK_FALSE(tap_csv::parse_encoding("utf-32"));
 }
 
 TEST_CASE("reader names the stream in its errors and reports files it cannot open", "[csv_reader]") {
@@ -143,46 +221,4 @@ TEST_CASE("reader reads an empty input as no records", "[csv_reader]") {
   CHECK(read_every_way("").empty());
   CHECK(read_every_way("\xEF\xBB\xBF").empty());
   CHECK(read_every_way("\r\n\n").empty());
-}
-
-TEST_CASE("type inference picks the narrowest type that fits every value", "[csv_reader]") {
-  auto infer = [](std::vector<std::string> values) {
-    tap_csv::TypeGuess guess;
-    for (const auto& v : values) guess.observe(v);
-    return guess.result();
-  };
-  CHECK(infer({"1", "-20", "123456789012345678901234567890"}).type == ColumnType::Integer);
-  CHECK(infer({"1", "2.5", "1e5"}).type == ColumnType::Number);
-  CHECK(infer({"true", "FALSE", "True"}).type == ColumnType::Boolean);
-  CHECK(infer({"2024-01-31T10:00:00Z", "2024-02-01T00:00:00+02:00"}).type == ColumnType::DateTime);
-  CHECK(infer({"1", "x"}).type == ColumnType::String);
-  CHECK(infer({"007"}).type == ColumnType::String);  // zip codes keep their zeros
-  CHECK(infer({}).type == ColumnType::String);
-  CHECK(infer({"", ""}).type == ColumnType::String);
-
-  auto nullable = infer({"1", "", "3"});
-  CHECK(nullable.type == ColumnType::Integer);
-  CHECK(nullable.nullable);
-  CHECK_FALSE(infer({"a", ""}).nullable);  // strings keep "" as ""
-}
-
-TEST_CASE("number checks follow the JSON grammar", "[csv_reader]") {
-  for (const char* ok : {"0", "-0", "1e5", "1E+5", "-1.25e-3", "99999999999999999999999"}) {
-    INFO(ok);
-    CHECK(tap_csv::is_json_number(ok));
-  }
-  for (const char* bad : {"", "-", "1.", ".5", "+1", "01", "1e", "NaN", "inf", " 1", "1 ", "0x10"}) {
-    INFO(bad);
-    CHECK_FALSE(tap_csv::is_json_number(bad));
-  }
-  CHECK(tap_csv::is_json_integer("-12"));
-  CHECK_FALSE(tap_csv::is_json_integer("1.0"));
-  CHECK_FALSE(tap_csv::is_json_integer("007"));
-}
-
-TEST_CASE("property schemas declare null only for typed columns with empty values", "[csv_reader]") {
-  CHECK(tap_csv::property_schema({ColumnType::String, false}).dump() == R"({"type":"string"})");
-  CHECK(tap_csv::property_schema({ColumnType::Integer, true}).dump() == R"({"type":["integer","null"]})");
-  CHECK(tap_csv::property_schema({ColumnType::DateTime, false}).dump() ==
-        R"({"type":"string","format":"date-time"})");
 }

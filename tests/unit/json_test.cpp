@@ -156,6 +156,21 @@ TEST_CASE("json decodes unicode escapes including surrogate pairs", "[json]") {
   CHECK(parse(R"("\u00e9\ud83d\ude00")").dump() == "\"\xC3\xA9\xF0\x9F\x98\x80\"");
 }
 
+TEST_CASE("json reports the line and column of invalid JSON in a whole file", "[json]") {
+  const Location file{"tap.json"};
+  CHECK_THROWS_WITH(Json::parse("{\"a\": 1,\n \"b\": [1, 2,]}", file),
+                    "tap.json: invalid JSON: expected a value at line 2, column 13");
+  CHECK_THROWS_WITH(Json::parse("{\n  \"a\": \"x", file),
+                    "tap.json: invalid JSON: unclosed string at line 2, column 8");
+  CHECK_THROWS_WITH(Json::parse("{\"a\": 1}\n}", file),
+                    "tap.json: invalid JSON: unexpected content after the value at line 2, column 1");
+  CHECK_THROWS_WITH(Json::parse("{\"ratio\": NaN}", file),
+                    "tap.json: invalid JSON: NaN is not a JSON number at line 1, column 11");
+  CHECK_THROWS_WITH(Json::parse("  ", file), "tap.json: invalid JSON: empty document");
+  // A text with no file is one line: its byte.
+  CHECK_THROWS_WITH(Json::parse("[1, -Infinity]"), "invalid JSON: -Infinity is not a JSON number at byte 5");
+}
+
 TEST_CASE("json reports the location and the problem of invalid JSON", "[json]") {
   CHECK_THROWS_WITH(parse(R"({"a": "b)"), Contains("<stdin>:3: invalid JSON: unclosed string"));
   CHECK_THROWS_WITH(parse(R"("abc)"), Contains("<stdin>:3: invalid JSON: unclosed string"));
@@ -191,10 +206,31 @@ TEST_CASE("json rejects content after a top-level scalar", "[json]") {
   CHECK_THROWS_WITH(parse("null }"), Contains("<stdin>:3: invalid JSON"));
 }
 
-TEST_CASE("json parse errors without a location say only what", "[json]") {
-  CHECK_THROWS_WITH(Json::parse("{} x"), "invalid JSON: unexpected content after the value");
+TEST_CASE("json parse errors without a location say only what and where", "[json]") {
+  CHECK_THROWS_WITH(Json::parse("{} x"), "invalid JSON: unexpected content after the value at byte 4");
   CHECK_THROWS_WITH(Json::parse(R"(["a)", Location{"state.json"}),
-                    "state.json: invalid JSON: unclosed string");
+                    "state.json: invalid JSON: unclosed string at line 1, column 2");
+}
+
+// ---- numbers people write ----------------------------------------------------------
+
+TEST_CASE("json numbers from text keep the value and every digit", "[json]") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"5", "5"},       {"+5", "5"},        {".5", "0.5"},     {"-.5", "-0.5"},  {"5.", "5.0"},
+      {"+.5", "0.5"},   {"007", "7"},       {"-007.50", "-7.50"}, {"00", "0"},   {"-0", "-0"},
+      {"1e3", "1e3"},   {"1.E+05", "1.0E+05"}, {".5e-3", "0.5e-3"},
+      {"123456789012345678901234567890.000000000000000000001", "123456789012345678901234567890.000000000000000000001"},
+  };
+  for (const auto& [text, want] : cases) {
+    INFO(text);
+    CHECK(json_number_from_text(text) == std::optional<std::string>(want));
+    CHECK(Json::parse(want).is_number());
+  }
+  for (const char* bad : {"", "+", "-", ".", "+.", "1.5.2", "1e", "1e+", "e5", "NaN", "Infinity", "1,5", "0x10",
+                          " 1", "1 ", "--1", "1_000"}) {
+    INFO(bad);
+    CHECK_FALSE(json_number_from_text(bad).has_value());
+  }
 }
 
 // ---- building and changing -------------------------------------------------------

@@ -330,6 +330,21 @@ TEST_CASE("reader refreshes fields for each RECORD", "[message_reader]") {
   CHECK(n[0].end == 2);
 }
 
+TEST_CASE("reader gives nested objects and arrays their own JSON text", "[message_reader]") {
+  auto reader = reader_of(
+      record_line("s", R"({"o": {"k": [1, "]}\"{"], "e": {}} , "a":[ [], {"x":"\\"} ],"n":null})") + "\n", true);
+  REQUIRE(reader.next());
+  const auto& n = reader.record().fields->nodes;
+  REQUIRE(n[1].key == "o");
+  CHECK(n[1].text == R"({"k": [1, "]}\"{"], "e": {}})");
+  CHECK(n[2].text == R"([1, "]}\"{"])");
+  CHECK(n[5].key == "e");
+  CHECK(n[5].text == "{}");
+  REQUIRE(n[6].key == "a");
+  CHECK(n[6].text == R"([ [], {"x":"\\"} ])");
+  CHECK(n[0].text.empty());  // the record itself is RecordMessage::record
+}
+
 TEST_CASE("reader parses a STATE as a value and as its raw text", "[message_reader]") {
   auto reader = reader_of(
       R"({"type":"STATE","value": { "bookmarks" : {"users":{"updated_at":"2024-01-01T00:00:00Z","id":12345678901234567890}} , "n": 1.50 }})"
@@ -472,7 +487,34 @@ TEST_CASE("reader reports the line of a malformed message", "[message_reader]") 
                           record_line("s", "{}") + "\n");
   REQUIRE(reader.next());
   REQUIRE(reader.next());
-  CHECK_THROWS_WITH(reader.next(), "<stdin>:3: invalid JSON: unclosed string");
+  CHECK_THROWS_WITH(reader.next(), "<stdin>:3: invalid JSON: unclosed string at byte 45");
+}
+
+TEST_CASE("reader says where invalid JSON is, never what the line holds", "[message_reader]") {
+  const bool fields = GENERATE(false, true);
+  INFO("fields " << fields);
+  // The bytes before the error may be personal data: only their count is shown.
+  CHECK_THROWS_WITH(drain(reader_of(record_line("s", R"({"email":"ann@example.com","n":01})"), fields)),
+                    "<stdin>:1: invalid JSON: invalid number (leading zero) at byte 71");
+  CHECK_THROWS_WITH(drain(reader_of(record_line("s", R"({"email":"ann@example.com" "n":1})"), fields)),
+                    "<stdin>:1: invalid JSON: expected ',' or '}' at byte 67");
+  CHECK_THROWS_WITH(drain(reader_of("  ann@example.com,42\n", fields)),
+                    "<stdin>:1: invalid JSON: expected a value at byte 3");
+  CHECK_THROWS_WITH(drain(reader_of(R"({"type":"STATE","value":{"a":[1,}})", fields)),
+                    "<stdin>:1: invalid JSON: expected a value at byte 33");
+}
+
+TEST_CASE("reader names NaN and Infinity, which Python taps write", "[message_reader]") {
+  const bool fields = GENERATE(false, true);
+  INFO("fields " << fields);
+  CHECK_THROWS_WITH(drain(reader_of(record_line("s", R"({"x":NaN})"), fields)),
+                    "<stdin>:1: invalid JSON: NaN is not a JSON number at byte 45");
+  CHECK_THROWS_WITH(drain(reader_of(record_line("s", R"({"x":[1,Infinity]})"), fields)),
+                    "<stdin>:1: invalid JSON: Infinity is not a JSON number at byte 48");
+  CHECK_THROWS_WITH(drain(reader_of(record_line("s", R"({"x":-Infinity})"), fields)),
+                    "<stdin>:1: invalid JSON: -Infinity is not a JSON number at byte 45");
+  CHECK_THROWS_WITH(drain(reader_of(R"({"type":"STATE","value":{"x":NaN}})", fields)),
+                    "<stdin>:1: invalid JSON: NaN is not a JSON number at byte 30");
 }
 
 TEST_CASE("reader reports invalid JSON inside a record", "[message_reader]") {
@@ -488,7 +530,7 @@ TEST_CASE("reader reports invalid JSON inside a record", "[message_reader]") {
 
 TEST_CASE("reader with fields on reports invalid values inside a record", "[message_reader]") {
   CHECK_THROWS_WITH(drain(reader_of(record_line("s", R"({"a":01})"), true)),
-                    "<stdin>:1: invalid JSON: invalid number");
+                    "<stdin>:1: invalid JSON: invalid number (leading zero) at byte 45");
   CHECK_THROWS_WITH(drain(reader_of(record_line("s", R"({"a":tru})"), true)), Contains("<stdin>:1: invalid JSON"));
   CHECK_THROWS_WITH(drain(reader_of(record_line("s", R"({"a":[1,]})"), true)), Contains("<stdin>:1: invalid JSON"));
   CHECK_THROWS_WITH(drain(reader_of(record_line("s", R"({"a":{"b":nul}})"), true)),
@@ -575,7 +617,7 @@ TEST_CASE("reader reports a line that is not a JSON object", "[message_reader]")
   CHECK_THROWS_WITH(drain(reader_of("\n  [1]\n")), "<stdin>:2: message is not a JSON object");
   CHECK_THROWS_WITH(drain(reader_of(R"("STATE")")), "<stdin>:1: message is not a JSON object");
   CHECK_THROWS_WITH(drain(reader_of("null")), "<stdin>:1: message is not a JSON object");
-  CHECK_THROWS_WITH(drain(reader_of("INFO METRIC: {}")), "<stdin>:1: message is not a JSON object");
+  CHECK_THROWS_WITH(drain(reader_of("INFO METRIC: {}")), "<stdin>:1: invalid JSON: expected a value at byte 1");
 }
 
 TEST_CASE("reader reports a truncated last line as invalid JSON on that line", "[message_reader]") {
@@ -730,7 +772,7 @@ TEST_CASE("reader reports the line of a malformed message read from a pipe", "[m
       [&] {
         while (reader.next()) ++n;
       }(),
-      "<stdin>:50001: invalid JSON: unclosed string");
+      "<stdin>:50001: invalid JSON: unclosed string at byte 45");
   CHECK(n == 50000);
 }
 

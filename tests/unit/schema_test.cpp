@@ -283,7 +283,7 @@ TEST_CASE("tuple items, additionalItems and item counts are checked", "[schema]"
         "field '[2]': expected null, got integer");
   const char* counted = R"({"properties": {"tags": {"minItems": 1, "maxItems": 2}}})";
   CHECK(verdict(counted, R"({"tags": ["a"]})") == "valid");
-  CHECK(verdict(counted, R"({"tags": []})") == "field 'tags': array has fewer than 1 items");
+  CHECK(verdict(counted, R"({"tags": []})") == "field 'tags': array has fewer than 1 item");
   CHECK(verdict(counted, R"({"tags": [1, 2, 3]})") == "field 'tags': array has more than 2 items");
 }
 
@@ -451,7 +451,7 @@ TEST_CASE("maxLength and minLength count code points, not bytes", "[schema]") {
   CHECK(verdict(R"({"minLength": 2})", R"("😀")") == "string shorter than 2 characters");
   CHECK(verdict(R"({"minLength": 2})", R"("é")") == "string shorter than 2 characters");
   CHECK(verdict(R"({"minLength": 2})", R"("éé")") == "valid");
-  CHECK(verdict(R"({"minLength": 1})", R"("")") == "string shorter than 1 characters");
+  CHECK(verdict(R"({"minLength": 1})", R"("")") == "string shorter than 1 character");
   CHECK(verdict(R"({"maxLength": 0})", "12345") == "valid");
 }
 

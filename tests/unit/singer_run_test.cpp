@@ -141,7 +141,7 @@ TEST_CASE("record_count METRIC lines are parsed from singer-python and SDK forms
   CHECK_FALSE(parse_record_count(R"(INFO METRIC: {"type": "timer", "metric": "record_count", "value": 1})"));
   CHECK_FALSE(parse_record_count(R"(INFO METRIC: {"type": "counter", "metric": "http_request_count", "value": 1})"));
   CHECK_FALSE(parse_record_count("INFO METRIC: {record_count broken"));
-  CHECK_FALSE(parse_record_count("tap-csv: info: 3 records in 1 streams"));
+  CHECK_FALSE(parse_record_count("tap-csv: info: 3 records in 1 stream"));
 }
 
 TEST_CASE("record counts add each METRIC value per stream, in order of appearance", "[singer_run]") {

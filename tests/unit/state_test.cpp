@@ -6,6 +6,8 @@
 
 #include "temp_dir.hpp"
 
+#include "singer/error.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -112,23 +114,39 @@ TEST_CASE("loading a state file parses it", "[state]") {
   CHECK(s.replication_key_value("s")->as_int() == 3);
 }
 
-TEST_CASE("loading an empty state file gives an empty state", "[state]") {
+TEST_CASE("an empty or blank state file is a usage error with a hint, not an empty state",
+          "[state]") {
   TempDir dir;
-  auto path = dir.write("state.json", " \n");
-  CHECK(State::load(path).json().dump() == "{}");
+  for (const char* text : {"", " \n", "\t\r\n"}) {
+    auto path = dir.write("state.json", text);
+    CHECK_THROWS_AS(State::load(path), UsageError);
+    CHECK_THROWS_WITH(State::load(path),
+                      path + ": the state file is empty; restore it, or run without --state to "
+                             "start from scratch");
+  }
 }
 
 TEST_CASE("loading a missing state file names the file and the reason", "[state]") {
   TempDir dir;
   auto path = (dir.path / "nope.json").string();
+  CHECK_THROWS_AS(State::load(path), UsageError);
   CHECK_THROWS_WITH(State::load(path),
                     Contains(path + ": cannot read state file: No such file or directory"));
 }
 
-TEST_CASE("loading a state file with bad JSON names the file", "[state]") {
+TEST_CASE("a state file that is a directory is a usage error", "[state]") {
   TempDir dir;
-  auto path = dir.write("state.json", "{\"bookmarks\": ");
-  CHECK_THROWS_WITH(State::load(path), Contains(path + ": invalid JSON"));
+  CHECK_THROWS_AS(State::load(dir.path.string()), UsageError);
+  CHECK_THROWS_WITH(State::load(dir.path.string()), Contains("cannot read state file: Is a directory"));
+}
+
+TEST_CASE("loading a state file with bad JSON names the file, line and column", "[state]") {
+  TempDir dir;
+  auto path = dir.write("state.json", "{\"bookmarks\":\n  {\"s\": 1,}}");
+  CHECK_THROWS_AS(State::load(path), UsageError);
+  CHECK_THROWS_WITH(State::load(path),
+                    path + ": invalid JSON: expected a string key at line 2, column 11; restore it, "
+                           "or run without --state to start from scratch");
 }
 
 TEST_CASE("loading a state file that is not an object names the file", "[state]") {
@@ -184,9 +202,41 @@ TEST_CASE("other strings compare bytewise", "[state]") {
   CHECK(cmp(Json("2024-01-01"), Json("not a date")) < 0);
 }
 
+TEST_CASE("numeric strings compare as numbers, with each other and with numbers", "[state]") {
+  // A bookmark "9" from an untyped run must not stop rows 10..89 (bytewise "10" < "9").
+  CHECK(cmp(Json("9"), Json("10")) < 0);
+  CHECK(cmp(Json("9"), num("10")) < 0);
+  CHECK(cmp(num("5"), Json("5")) == 0);
+  CHECK(cmp(Json("+5"), Json(".5e1")) == 0);
+  CHECK(cmp(Json("007"), Json("10")) < 0);
+  CHECK(cmp(Json("-.5"), Json("-0.25")) < 0);
+  CHECK(cmp(Json("123456789012345678901234567890"), Json("123456789012345678901234567891")) < 0);
+}
+
 TEST_CASE("values of different kinds compare by their JSON text", "[state]") {
-  CHECK(cmp(num("5"), Json("5")) > 0);  // 5 vs "5": '"' sorts before '5'
-  CHECK(cmp(Json(), Json(true)) < 0);   // "null" < "true"
+  CHECK(cmp(num("5"), Json("abc")) > 0);  // 5 vs "abc": '"' sorts before '5'
+  CHECK(cmp(Json(), Json(true)) < 0);     // "null" < "true"
+}
+
+TEST_CASE("replication values are classified by kind, strings by their text", "[state]") {
+  CHECK(replication_kind(Json()) == ValueKind::Null);
+  CHECK(replication_kind(Json(true)) == ValueKind::Boolean);
+  CHECK(replication_kind(num("1.5")) == ValueKind::Number);
+  for (const char* n : {"9", "-12", "+5", ".5", "5.", "007", "1e3", "123456789012345678901234567890"}) {
+    INFO(n);
+    CHECK(replication_kind(Json(n)) == ValueKind::Number);
+  }
+  CHECK(replication_kind(Json("2024-01-05T10:00:00Z")) == ValueKind::Instant);
+  CHECK(replication_kind(Json("2024-01-05T10:00:00.25+02:00")) == ValueKind::Instant);
+  CHECK(replication_kind(Json("2024-01-05 10:00:00-0500")) == ValueKind::Instant);
+  CHECK(replication_kind(Json("2024-01-05 10:00:00")) == ValueKind::LocalDateTime);
+  CHECK(replication_kind(Json("2024-01-05")) == ValueKind::Date);
+  for (const char* t : {"", "abc", "A-1", "1,5", "NaN", "-", "2024-13-01", "true"}) {
+    INFO(t);
+    CHECK(replication_kind(Json(t)) == ValueKind::Text);
+  }
+  CHECK(describe(ValueKind::Number) == "a number");
+  CHECK(describe(ValueKind::Instant) == "a date-time with a UTC offset");
 }
 
 TEST_CASE("date-times parse to microseconds since the epoch", "[state]") {

@@ -11,8 +11,10 @@
 namespace singer {
 
 // Loads and merges the files, applies the environment overlay for every top-level
-// property of schema_text (prefix "TAP_CSV_" for tap-csv), and validates. Throws
-// UsageError naming the file and key. The program name gives the prefix.
+// property of schema_text (prefix "TAP_CSV_" for tap-csv; it wins over the files and
+// each setting it gives is logged by name, never by value), and validates. A path
+// "ENV" (Meltano SDK's `--config ENV`) names no file. Throws UsageError naming the
+// file and key (line and column for invalid JSON). The program name gives the prefix.
 Json load_config(const std::vector<std::string>& paths, std::string_view program,
                  std::string_view schema_text);
 

@@ -32,7 +32,10 @@ class Json {
   // A number from its JSON literal, kept byte for byte ("12345678901234567890123").
   static Json number_literal(std::string_view text);
 
-  // Parses one JSON document. Throws Error(where, "invalid JSON: ...").
+  // Parses one JSON document. Throws Error(where, "invalid JSON: ..."), ending with
+  // "at line L, column C" when where names a file but no line (a whole file), "at byte
+  // N" when where is empty, and no position when where has a line (the text may be a
+  // fragment of that line: its reader places the error).
   static Json parse(std::string_view text, const Location& where = {});
 
   Type type() const noexcept { return type_; }
@@ -101,6 +104,15 @@ bool is_valid_utf8(std::string_view s) noexcept;
 
 // Shortest text that reads back as the same double; "null" for NaN and infinities.
 void append_json_double(std::string& out, double d);
+
+// A decimal number as people and spreadsheets write it ("+5", ".5", "5.", "007",
+// "-.5e3") as the JSON literal of the same value ("5", "0.5", "5.0", "7", "-0.5e3"),
+// written to out, which needs room for text.size() + 1 bytes. Returns the bytes written,
+// or 0 when text is not a decimal number ("", ".", "1,5", "0x10", "NaN", "Infinity").
+// The digits are copied, never rounded: any length stays exact.
+std::size_t write_json_number(std::string_view text, char* out) noexcept;
+// The same as a string, or nothing.
+std::optional<std::string> json_number_from_text(std::string_view text);
 
 // Writes JSON into a caller-owned string, handling commas. Strings that are not valid
 // UTF-8 throw Error(where, "invalid UTF-8 in string").

@@ -26,6 +26,10 @@ void warning(fmt::format_string<Args...> format, Args&&... args) {
   line("warning", fmt::format(format, std::forward<Args>(args)...));
 }
 
+// "1 record", "2 records": n and its noun, singular for exactly one. plural defaults
+// to singular + "s".
+std::string counted(std::int64_t n, std::string_view singular, std::string_view plural = {});
+
 // Warns only the first time `key` is seen in this process (e.g. one per unknown type).
 void warning_once(std::string_view key, std::string_view text);
 

@@ -37,7 +37,10 @@ struct FieldNode {
   bool boolean = false;
   std::uint32_t end = 0;
   std::string_view key;   // member name (unescaped); empty for array items and the root
-  std::string_view text;  // unescaped string, or a number's literal text
+  // Unescaped string, a number's literal text, or (from a MessageReader) an object's
+  // or array's JSON text as received (except nodes[0], whose text is RecordMessage::record);
+  // empty for objects and arrays built by flatten().
+  std::string_view text;
 };
 
 // A record's values; nodes[0] is the record object itself.

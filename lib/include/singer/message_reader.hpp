@@ -32,7 +32,8 @@ class MessageReader {
 
   // Reads the next message; false at end of input. Blank lines are skipped; messages
   // of unknown type are skipped with one warning per type. Throws Error naming the
-  // source and line for invalid JSON, NUL bytes or a message missing a required key.
+  // source and line for invalid JSON (with the byte where the line breaks, never its
+  // content), NUL bytes or a message missing a required key.
   bool next();
 
   MessageType type() const noexcept;

@@ -2,6 +2,7 @@
 // "currently_syncing": ...}, typed comparison of replication-key values, merging.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,7 +15,9 @@ class State {
  public:
   State() : value_(Json::object()) {}
   explicit State(Json value);
-  static State load(const std::string& path);  // Throws Error naming the file
+  // Throws UsageError naming the file when it cannot be read, is empty or blank (a
+  // truncated state file must not pass for "no state"), or is not a JSON object.
+  static State load(const std::string& path);
 
   const Json& json() const noexcept { return value_; }
 
@@ -35,9 +38,22 @@ class State {
   Json value_;
 };
 
-// Orders two replication-key values: integers and numbers numerically (exactly, beyond
-// 64 bits), ISO-8601 date-times by instant (offsets honoured), strings bytewise.
-// Returns <0, 0, >0. Values of different kinds compare by their text.
+// What a replication-key value orders as. Untyped sources (a CSV file without types, a
+// state written by such a run) hold numbers and date-times as strings, so a string is
+// classified by its text: "10", "+5", ".5" are numbers; "2024-01-05T10:00:00+02:00" an
+// instant; "2024-01-05 10:00:00" a local date-time (no offset: the instant is unknown);
+// "2024-01-05" a date; anything else text.
+enum class ValueKind : std::uint8_t { Null, Boolean, Number, Instant, LocalDateTime, Date, Text };
+ValueKind replication_kind(const Json& value);
+// "a number", "a date-time with a UTC offset", "text", ... for error messages.
+std::string_view describe(ValueKind kind) noexcept;
+
+// Orders two replication-key values of the same kind: numbers numerically (exactly,
+// beyond 64 bits, whether JSON numbers or numeric strings: "9" < 10), date-times by
+// instant (offsets honoured), dates by day, text bytewise. Returns <0, 0, >0. Values of
+// different kinds have no order of their own: strings that both read as date-times
+// compare by instant, anything else by its JSON text; callers that need a real order
+// check replication_kind first.
 int compare_replication_values(const Json& a, const Json& b);
 
 // Microseconds since the epoch for an ISO-8601 date-time or date, or nothing.

@@ -28,6 +28,14 @@ class Stream {
   // True when records come in ascending replication-key order, so the bookmark may
   // advance mid-stream; otherwise it advances only when the stream ends.
   virtual bool sorted_by_replication_key() const { return false; }
+  // Adds what only this tap knows to its discovered catalog entry, after the standard
+  // metadata (tap-sqlite: sql-datatype per field, row-count per stream).
+  virtual void add_discovered_metadata(CatalogEntry& /*entry*/) const {}
+
+  // Throws UsageError when the stream cannot honour its catalog entry (a property type
+  // it cannot produce, a replication key it cannot read). run_tap calls it for every
+  // selected stream before the first message, so a bad catalog costs no output.
+  virtual void check_catalog(const CatalogEntry& /*entry*/, const Location& /*where*/) const {}
 
   // Writes the stream's records through ctx.
   virtual void sync(SyncContext& ctx) = 0;
@@ -49,8 +57,21 @@ class SyncContext {
   const Json* start_bookmark() const noexcept { return start_bookmark_.is_null() ? nullptr : &start_bookmark_; }
   bool field_selected(std::string_view field) const { return entry_->field_selected(field); }
 
+  // Sends the stream's SCHEMA (run_tap does, before sync) and remembers it.
+  void announce(SchemaMessage schema);
+  // The schema last announced: what every record must satisfy.
+  const Json& schema() const noexcept { return schema_.schema; }
+  // Replaces the schema of a top-level property; the stream's SCHEMA goes out again
+  // before the next record (once, however many properties widened): how a tap widens a
+  // column when a value arrives that the announced schema does not admit (the Singer
+  // spec allows a new SCHEMA mid-stream). Not between begin_record() and end_record().
+  void widen(std::string_view field, Json property_schema);
+
   // Write one record: JsonWriter positioned where the record object goes.
-  JsonWriter& begin_record() { return out_->begin_record(stream()); }
+  JsonWriter& begin_record() {
+    if (schema_pending_) send_schema();
+    return out_->begin_record(stream());
+  }
   // Closes the record, counts it, and every state_every records emits STATE.
   void end_record();
   // Offers a replication-key value seen in a written record; the bookmark keeps the max.
@@ -63,6 +84,8 @@ class SyncContext {
   void finish();
 
  private:
+  void send_schema();
+
   MessageWriter* out_;
   const CatalogEntry* entry_;
   State* state_;
@@ -74,6 +97,8 @@ class SyncContext {
   bool sorted_ = false;
   std::int64_t records_ = 0;
   std::string time_extracted_;
+  SchemaMessage schema_;
+  bool schema_pending_ = false;  // widened since the last SCHEMA
 };
 
 }  // namespace singer

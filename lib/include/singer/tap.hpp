@@ -17,9 +17,12 @@ struct TapSpec {
   std::function<std::vector<std::unique_ptr<Stream>>(const Json& config)> make_streams;
 };
 
-// Parses --config, --state, --catalog/--properties, --discover, --about [--format],
-// --version, --help; discovers or syncs the selected streams; emits SCHEMA, RECORD,
-// STATE (every `state_every` records, default 10000, and at the end) and METRIC lines.
+// Parses --config, --state, --catalog/--properties, --discover, --test[=schema],
+// --about [--format], --version, --help; discovers or syncs the selected streams; emits
+// SCHEMA, RECORD, STATE (every `state_every` records, default 10000, and at the end) and
+// METRIC lines. --test (Meltano SDK) syncs at most one record per selected stream and
+// emits no STATE. A --state or --catalog file that cannot be read, or an empty --state
+// file, is a UsageError.
 // Returns the exit code; call it through run_main().
 int run_tap(int argc, char** argv, const TapSpec& spec);
 

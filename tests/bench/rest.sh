@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# tap-rest against its limit: bench-http-server serves the records on loopback (pages of
+# 1,000), bench-http fetches the same pages with libcurl and visits them with simdjson
+# On-Demand (no output), tap-rest reads them into RECORD messages (to /dev/null). Best
+# of N wall times, peak RSS of the program; prints one markdown table.
+#
+#   tests/bench/rest.sh BUILD_DIR      (BENCH_RECORDS, BENCH_REPEATS as for run.sh)
+set -euo pipefail
+[ $# -eq 1 ] || { echo "usage: tests/bench/rest.sh BUILD_DIR" >&2; exit 2; }
+build=$(cd "$1" && pwd)
+records=${BENCH_RECORDS:-1000000}
+repeats=${BENCH_REPEATS:-3}
+tools=$build/tests/bench
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench-rest.XXXXXX")
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+
+servers=()
+trap 'kill "${servers[@]}" 2>/dev/null; rm -rf "$work"' EXIT
+serve() {  # serve N: a server of N records; sets URL
+    rm -f "$work/port"
+    "$tools/bench-http-server" "$work/port" "$1" 1000 &
+    servers+=($!)
+    for _ in $(seq 1 200); do [ -s "$work/port" ] && break; sleep 0.05; done
+    URL="http://127.0.0.1:$(cat "$work/port")"
+}
+
+best() {  # best KEY CMD: sets T (best seconds) and R (largest peak RSS KiB)
+    local t r i
+    T="" R=0
+    for ((i = 1; i <= repeats; i++)); do
+        "$tools/bench-run" -o "$work/result" -- bash -c "$2" 2>"$work/$1.err" ||
+            { echo "bench-rest: $1 failed:" >&2; tail -n 5 "$work/$1.err" >&2; exit 1; }
+        read -r t r <"$work/result"
+        if [ -z "$T" ] || awk -v a="$t" -v b="$T" 'BEGIN { exit !(a < b) }'; then T=$t; fi
+        if [ "$r" -gt "$R" ]; then R=$r; fi
+    done
+}
+
+config() {  # config URL FILE
+    cat >"$2" <<JSON
+{"api_url": "$1", "pagination_style": "page_number",
+ "streams": [{"name": "records", "path": "/records", "records_path": "\$.data[*]", "primary_keys": ["id"]}]}
+JSON
+}
+
+serve "$records"
+config "$URL" "$work/tap.json"
+got=$("$tools/bench-http" "$URL/records" | cut -d' ' -f1)
+[ "$got" = "$records" ] || { echo "bench-rest: limit read $got records, want $records" >&2; exit 1; }
+got=$("$build/bin/tap-rest" --config "$work/tap.json" 2>/dev/null | grep -c '"type":"RECORD"')
+[ "$got" = "$records" ] || { echo "bench-rest: tap-rest wrote $got records, want $records" >&2; exit 1; }
+
+best limit "$tools/bench-http $URL/records >/dev/null"
+limit_t=$T limit_r=$R
+best tap "$build/bin/tap-rest --config $work/tap.json >/dev/null 2>/dev/null"
+tap_t=$T tap_r=$R
+
+# Peak RSS must not grow with the records read: the same run at a tenth of them.
+small=$((records / 10))
+serve "$small"
+config "$URL" "$work/small.json"
+best tap_small "$build/bin/tap-rest --config $work/small.json >/dev/null 2>/dev/null"
+small_r=$R
+
+awk -v n="$records" -v lt="$limit_t" -v tt="$tap_t" -v lr="$limit_r" -v tr="$tap_r" -v sr="$small_r" -v sn="$small" 'BEGIN {
+    printf "| program | records/s | peak RSS | vs limit | target |\n|---|---:|---:|---:|---|\n"
+    printf "| limit: libcurl + simdjson On-Demand | %.0f | %.1f MiB | | |\n", n / lt, lr / 1024
+    share = lt / tt
+    printf "| tap-rest, %d records, pages of 1,000 | %.0f | %.1f MiB | %.0f%% | %s |\n", n, n / tt, tr / 1024, 100 * share, (share >= 0.7 ? "≥ 70%: met" : "≥ 70%: **missed**")
+    flat = (tr <= sr * 1.1 + 2048)
+    printf "| tap-rest peak RSS, %d vs %d records | | %.1f vs %.1f MiB | | %s |\n", sn, n, sr / 1024, tr / 1024, (flat ? "flat: met" : "flat: **missed**")
+}'
