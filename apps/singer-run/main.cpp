@@ -8,6 +8,7 @@
 #include "run.hpp"
 #include "run_plan.hpp"
 #include "singer/cli.hpp"
+#include "state_command.hpp"
 
 namespace {
 
@@ -20,12 +21,14 @@ class Usage : public CLI::Formatter {
   std::string make_usage(const CLI::App*, std::string) const override {
     return R"(
 Usage:
-  singer-run [OPTIONS] --state FILE TAP TARGET
+  singer-run [OPTIONS] --state FILE|URI TAP TARGET
   singer-run [OPTIONS] PIPELINE_FILE
+  singer-run state get|set|list|clear LOCATION ...   (see singer-run state --help)
 
 Examples:
   singer-run --state state.json "tap-csv --config tap.json" "target-jsonl --config target.json"
   singer-run pipelines/orders.json
+  singer-run --state 'postgres://runner@db.internal/ops#orders' "tap-csv ..." "target-postgres ..."
 )";
   }
 };
@@ -63,11 +66,25 @@ STATE
   file that is not a JSON object stops the run before it starts (exit 2).
   --full-refresh runs the tap without the state; the target's states replace it.
 
+STATE IN POSTGRESQL
+  --state 'postgres://user@host:port/db?schema=singer_run&history=20#orders' (or the
+  same as "state" in the pipeline file) keeps the state of pipeline id "orders" in
+  table SCHEMA.singer_run_state (created on first use; schema default singer_run).
+  Each save is its own transaction, made only while the lock is held; the last
+  `history` saves (default 20, 0 = none) stay in SCHEMA.singer_run_state_history.
+  The lock is a session advisory lock on singer-run's own connection: it is released
+  when the run ends or its host dies. A run that loses its connection stops both
+  programs and exits 1; it never saves again. The password comes from ~/.pgpass or
+  PGPASSWORD: a URI with one is refused. The tap gets "--state /dev/fd/N", a private
+  in-memory copy of the state. singer-run state get|set|list|clear works on both
+  stores.
+
 ONE RUN AT A TIME
   An flock(2) on STATE.lock. A second run exits 75 at once, naming the holder:
     singer-run: error: state.json: another run holds the lock (pid 1234, started ...)
   --wait waits for it instead (within --timeout, if given). The lock is inherited by
-  the tap and target, so it is held until they have exited too.
+  the tap and target, so it is held until they have exited too. In PostgreSQL the
+  refusal also names the holder's host.
 
 OUTPUT
   Nothing on stdout. On stderr: each child's lines prefixed with its name
@@ -88,9 +105,10 @@ SIGNALS AND TIMEOUT
 
 EXIT STATUS
   0    both tap and target exited 0
-  1    the tap or the target failed (the summary names it), or the state could not be saved
+  1    the tap or the target failed (the summary names it), or the state could not be saved,
+       or the database could not be reached or its connection was lost
   2    usage or config error, found before anything ran (flags, pipeline file,
-       state file, command not found)
+       state file, a bad PostgreSQL URI, command not found)
   75   another run holds the lock on the state file (EX_TEMPFAIL)
   124  timed out (--timeout)
   130  interrupted by SIGINT; 143 by SIGTERM; 129 by SIGHUP
@@ -99,6 +117,9 @@ EXIT STATUS
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "state") {
+    return singer::run_main("singer-run", [&] { return singer_run::state_command(argc - 1, argv + 1); });
+  }
   return singer::run_main("singer-run", [&]() -> int {
     singer_run::Options options;
     std::string state, catalog, log_runs, timeout, grace;
@@ -109,8 +130,8 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "singer-run " + std::string(singer::version()));
     app.add_option("commands", options.commands, "PIPELINE_FILE, or the TAP and TARGET commands")
         ->type_name("");
-    auto* state_opt = app.add_option("--state", state, "The state file: read before, replaced as the target emits states")
-        ->type_name("FILE");
+    auto* state_opt = app.add_option("--state", state, "The state file, or postgres://...#PIPELINE_ID: read before, replaced as the target emits states")
+        ->type_name("FILE|URI");
     auto* catalog_opt = app.add_option("--catalog", catalog, "Passed to the tap as --catalog FILE")
         ->type_name("FILE");
     auto* timeout_opt = app.add_option("--timeout", timeout, "Stop both after DURATION (90s, 30m, 2h) and exit 124")

@@ -108,8 +108,8 @@ struct Source {
 
 class Runner {
  public:
-  Runner(const PipelineSetup& setup, StateWriter& writer, Progress& progress)
-      : setup_(setup), writer_(writer), progress_(progress) {
+  Runner(const PipelineSetup& setup, StateStore& store, Progress& progress)
+      : setup_(setup), store_(store), progress_(progress) {
     tap_.command = &setup_.tap;
     target_.command = &setup_.target;
   }
@@ -180,12 +180,23 @@ class Runner {
       fds.push_back({s.fd.get(), POLLIN, 0});
       polled.push_back(&s);
     }
+    // The database connection closes when the server ends our session (and with it the
+    // lock): we hear of it at once, not at the next state.
+    int store_fd = result_.save_error.empty() ? store_.watch_fd() : -1;
+    if (store_fd >= 0) fds.push_back({store_fd, POLLIN, 0});
     fds.push_back({signals_.get(), POLLIN, 0});
 
     int n = ::poll(fds.data(), fds.size(), poll_timeout_ms());
     if (n < 0 && errno != EINTR) throw singer::Error({}, "poll failed: {}", std::strerror(errno));
     for (size_t i = 0; i < polled.size(); ++i) {
       if (fds[i].revents != 0) drain(*polled[i], /*final=*/false);
+    }
+    if (store_fd >= 0 && fds[polled.size()].revents != 0 && result_.save_error.empty()) {
+      try {
+        store_.check();
+      } catch (const singer::Error& e) {
+        stop_for_store(e.what());
+      }
     }
     if (fds.back().revents != 0) read_signals();
     tap_.reap();
@@ -312,16 +323,20 @@ class Runner {
     pending_state_.reset();
     if (!result_.save_error.empty()) return;
     try {
-      writer_.save(pending_state_text_);
+      store_.save(pending_state_text_);
       ++result_.state_saves;
       result_.last_state = std::move(state);
     } catch (const singer::Error& e) {
-      // Carrying on would commit data whose state we cannot keep.
-      result_.save_error = e.what();
-      auto now = Clock::now();
-      tap_.stop(SIGTERM, now, setup_.grace);
-      target_.stop(SIGTERM, now, setup_.grace);
+      stop_for_store(e.what());
     }
+  }
+
+  // Carrying on would commit data whose state we cannot keep; nothing more is saved.
+  void stop_for_store(const std::string& why) {
+    result_.save_error = why;
+    auto now = Clock::now();
+    tap_.stop(SIGTERM, now, setup_.grace);
+    target_.stop(SIGTERM, now, setup_.grace);
   }
 
   void read_signals() {
@@ -368,7 +383,7 @@ class Runner {
   }
 
   const PipelineSetup& setup_;
-  StateWriter& writer_;
+  StateStore& store_;
   Progress& progress_;
   Fd signals_;
   Child tap_;
@@ -385,8 +400,8 @@ class Runner {
 
 }  // namespace
 
-PipelineResult run_pipeline(const PipelineSetup& setup, StateWriter& writer, Progress& progress) {
-  Runner runner(setup, writer, progress);
+PipelineResult run_pipeline(const PipelineSetup& setup, StateStore& store, Progress& progress) {
+  Runner runner(setup, store, progress);
   return runner.run();
 }
 

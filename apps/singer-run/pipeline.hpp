@@ -10,10 +10,11 @@
 
 #include "child_output.hpp"
 #include "duration.hpp"
+#include "process.hpp"
 #include "progress.hpp"
 #include "run_plan.hpp"
 #include "singer/json.hpp"
-#include "state_file.hpp"
+#include "state_store.hpp"
 
 namespace singer_run {
 
@@ -39,7 +40,7 @@ struct PipelineResult {
   ChildResult target;
   bool timed_out = false;
   int interrupted_by = 0;   // SIGINT, SIGTERM or SIGHUP we received
-  std::string save_error;   // the state could not be saved, so the run was stopped
+  std::string save_error;   // the state could not be saved (or its lock was lost): run stopped
   RecordCounts records;     // from the tap's METRIC lines
   std::int64_t state_saves = 0;
   std::int64_t rejected_state_lines = 0;
@@ -48,7 +49,8 @@ struct PipelineResult {
 
 // Throws UsageError if either program cannot be executed (nothing is left running).
 // Otherwise runs both to the end and describes what happened; never throws for a child
-// that fails.
-PipelineResult run_pipeline(const PipelineSetup& setup, StateWriter& writer, Progress& progress);
+// that fails. A store that cannot save, or that loses its lock (a dropped database
+// connection), stops both children and is reported in save_error.
+PipelineResult run_pipeline(const PipelineSetup& setup, StateStore& store, Progress& progress);
 
 }  // namespace singer_run

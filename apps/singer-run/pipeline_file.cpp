@@ -10,6 +10,7 @@
 
 #include "command_line.hpp"
 #include "singer/json.hpp"
+#include "state_store.hpp"
 
 namespace singer_run {
 
@@ -89,7 +90,8 @@ PipelineFile read_pipeline_file(const std::string& path) {
       out.target = command_value(value, path, key);
       has_target = true;
     } else if (key == "state") {
-      out.state = join_path(out.dir, string_value(value, path, key));
+      const std::string& state = string_value(value, path, key);
+      out.state = is_postgres_uri(state) ? state : join_path(out.dir, state);
       has_state = true;
     } else if (key == "catalog") {
       out.catalog = join_path(out.dir, string_value(value, path, key));

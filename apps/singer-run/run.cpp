@@ -11,7 +11,7 @@
 #include "process.hpp"
 #include "run_log.hpp"
 #include "singer/log.hpp"
-#include "state_file.hpp"
+#include "state_store.hpp"
 
 namespace singer_run {
 
@@ -20,22 +20,23 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using singer::Json;
 
-void take_lock(StateLock& lock, const RunPlan& plan, std::optional<Clock::time_point> deadline) {
-  if (lock.try_lock()) return;
-  std::string holder = lock.holder();
+void take_lock(StateStore& store, const RunIdentity& me, const RunPlan& plan,
+               std::optional<Clock::time_point> deadline) {
+  if (store.try_lock(me)) return;
+  std::string holder = store.holder();
   if (!plan.wait) {
-    throw ExitError({plan.state_path}, fmt::format("another run holds the lock ({})", holder),
+    throw ExitError({store.name()}, fmt::format("another run holds the lock ({})", holder),
                     kExitLocked);
   }
-  singer::log::info("{}: waiting for the lock ({})", plan.state_path, holder);
+  singer::log::info("{}: waiting for the lock ({})", store.name(), holder);
   for (;;) {
     Millis step{100};
     if (deadline) {
       auto left = std::chrono::duration_cast<Millis>(*deadline - Clock::now());
       if (left.count() <= 0) {
-        throw ExitError({plan.state_path},
+        throw ExitError({store.name()},
                         fmt::format("timed out after {} waiting for the lock ({})",
-                                    format_duration(*plan.timeout), lock.holder()),
+                                    format_duration(*plan.timeout), store.holder()),
                         kExitTimedOut);
       }
       step = std::min(step, left);
@@ -44,13 +45,13 @@ void take_lock(StateLock& lock, const RunPlan& plan, std::optional<Clock::time_p
       throw ExitError({}, fmt::format("interrupted by {} while waiting for the lock", signal_name(sig)),
                       128 + sig);
     }
-    if (lock.try_lock()) return;
+    if (store.try_lock(me)) return;
   }
 }
 
-std::optional<Json> initial_state(const RunPlan& plan) {
+std::optional<Json> initial_state(StateStore& store, const RunPlan& plan) {
   try {
-    return read_state_file(plan.state_path);
+    return store.read();
   } catch (const singer::UsageError& e) {
     // A full refresh is the way out of a broken state, so it must not be blocked by one.
     if (!plan.full_refresh) throw;
@@ -109,14 +110,15 @@ ChildReport report(const ChildResult& c, const ChildCommand& command) {
   return out;
 }
 
-std::string summary(const PipelineResult& r, bool advanced, Clock::duration elapsed) {
+std::string summary(const PipelineResult& r, bool advanced, Clock::duration elapsed, bool in_file) {
   std::string out = fmt::format("ran {:.1f}s", std::chrono::duration<double>(elapsed).count());
   if (r.records.any()) {
     out += fmt::format(", {} record{} ({})", r.records.total(), r.records.total() == 1 ? "" : "s",
                        r.records.to_string());
   }
   if (r.state_saves == 0) {
-    out += ", no state from the target: state file unchanged";
+    out += in_file ? ", no state from the target: state file unchanged"
+                   : ", no state from the target: state unchanged";
   } else {
     out += fmt::format(", state saved ({} update{}{})", r.state_saves, r.state_saves == 1 ? "" : "s",
                        advanced ? "" : ", unchanged");
@@ -152,22 +154,20 @@ int run(const RunPlan& plan) {
   ensure_standard_fds();
   block_runner_signals();
   try {
-    StateLock lock(plan.state_path);
-    take_lock(lock, plan, deadline);
-    lock.record_owner(iso8601_utc(record.started));
-    StateWriter writer(plan.state_path);
-    writer.remove_stale_temp_files();
-    std::optional<Json> initial = initial_state(plan);
+    std::unique_ptr<StateStore> store =
+        open_state_store({plan.state_path, plan.state_path, plan.state_arg});
+    take_lock(*store, this_run(iso8601_utc(record.started)), plan, deadline);
+    std::optional<Json> initial = initial_state(*store, plan);
 
     PipelineSetup setup{plan.tap, plan.target, plan.workdir, started, deadline, plan.grace};
     if (initial && !plan.full_refresh) {
-      setup.tap.argv.insert(setup.tap.argv.end(), {"--state", plan.state_arg});
+      setup.tap.argv.insert(setup.tap.argv.end(), {"--state", store->tap_state_file(*initial)});
     }
     if (plan.catalog_arg) setup.tap.argv.insert(setup.tap.argv.end(), {"--catalog", *plan.catalog_arg});
     record.tap.argv = setup.tap.argv;
 
     Progress progress(plan.progress);
-    PipelineResult result = run_pipeline(setup, writer, progress);
+    PipelineResult result = run_pipeline(setup, *store, progress);
     bool advanced = result.last_state && (!initial || !(*result.last_state == *initial));
     Outcome outcome = judge(result, setup, plan);
 
@@ -182,7 +182,7 @@ int run(const RunPlan& plan) {
     write_run_log(plan, record);
     logged = true;
 
-    singer::log::info("{}", summary(result, advanced, Clock::now() - started));
+    singer::log::info("{}", summary(result, advanced, Clock::now() - started, !is_postgres_uri(plan.state_path)));
     if (outcome.exit_code != 0) throw ExitError({}, outcome.message, outcome.exit_code);
     return 0;
   } catch (const singer::Error& e) {

@@ -13,6 +13,8 @@
 #include "pipeline_file.hpp"
 #include "singer/error.hpp"
 #include "singer/log.hpp"
+#include "state_store.hpp"
+#include "postgres_state_store.hpp"
 
 namespace singer_run {
 
@@ -102,10 +104,14 @@ RunPlan make_plan(const Options& options) {
     }
     plan.catalog_arg = arg_for_children(*catalog, plan.workdir);
   }
-  if (std::filesystem::is_directory(plan.state_path)) {
-    throw UsageError({plan.state_path}, "the state file is a directory");
+  if (is_postgres_uri(plan.state_path)) {
+    parse_postgres_location(plan.state_path, /*need_id=*/true);  // a bad URI is a usage error
+  } else {
+    if (std::filesystem::is_directory(plan.state_path)) {
+      throw UsageError({plan.state_path}, "the state file is a directory");
+    }
+    plan.state_arg = arg_for_children(plan.state_path, plan.workdir);
   }
-  plan.state_arg = arg_for_children(plan.state_path, plan.workdir);
   plan.progress = ::isatty(2) == 1;
   return plan;
 }

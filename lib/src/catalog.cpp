@@ -205,7 +205,16 @@ Catalog Catalog::load(const std::string& path) {
   if (!detail::read_whole_file(path, text)) {
     throw UsageError(Location{path, 0, {}}, "cannot read catalog file: {}", std::strerror(errno));
   }
-  return from_json(Json::parse(text, Location{path, 0, {}}), Location{path, 0, {}});
+  // Like a --state file, a catalog that is not valid JSON or not a catalog is a usage
+  // error (exit 2), found before any output.
+  const Location where{path, 0, {}};
+  try {
+    return from_json(Json::parse(text, where), where);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw UsageError(e.location(), "{}", e.detail());
+  }
 }
 
 Json Catalog::to_json() const {

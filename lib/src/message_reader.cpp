@@ -32,6 +32,7 @@ struct MessageReader::Impl {
   std::string source;
   bool eof = false;
   bool want_fields = false;
+  bool nested_text = true;
   bool bare_records = false;
   std::string bare_stream;
 
@@ -44,6 +45,7 @@ struct MessageReader::Impl {
   std::string_view line;
 
   od::parser parser;
+  od::document* current_doc = nullptr;  // the line being parsed, for walked_text()
   MessageType type = MessageType::Record;
   SchemaMessage schema;
   RecordMessage record;
@@ -123,7 +125,7 @@ struct MessageReader::Impl {
 
   // What is wrong and at which byte of the line, never the line's text: a record may
   // hold personal data.
-  [[noreturn]] void invalid(simdjson::error_code e) const {
+  [[noreturn, gnu::cold, gnu::noinline]] void invalid(simdjson::error_code e) const {
     if (auto syntax = detail::find_json_syntax_error(line)) {
       throw Error(where(), "invalid JSON: {} at byte {}", syntax->what, syntax->offset + 1);
     }
@@ -169,7 +171,7 @@ struct MessageReader::Impl {
   // An object's or array's JSON text, from its opening bracket to the matching one
   // (SQL targets store nested values as the record's own bytes). Stage 1 has checked
   // the structure, so counting brackets outside strings finds the end.
-  std::string_view container_text(const char* open) const {
+  [[gnu::noinline]] std::string_view container_text(const char* open) const {
     const char* limit = line.data() + line.size();
     int depth = 0;
     for (const char* p = open; p < limit; ++p) {
@@ -187,7 +189,23 @@ struct MessageReader::Impl {
     invalid(simdjson::TAPE_ERROR);
   }
 
+  // The JSON text of the object or array opening at `open` that walk() just iterated:
+  // the iterator now stands on the token after its closing bracket, so the text ends at
+  // the last non-space byte before that token (no second scan of the value's bytes).
+  [[gnu::noinline]] std::string_view walked_text(const char* open) const {
+    const char* next = nullptr;
+    if (current_doc && current_doc->current_location().get(next) == simdjson::SUCCESS && next > open) {
+      const char* p = next - 1;
+      while (p > open && is_space(*p)) --p;
+      if (*p == '}' || *p == ']') return std::string_view(open, static_cast<size_t>(p + 1 - open));
+    }
+    return container_text(open);
+  }
+
   // Walks a record into `fields`, visiting every value once.
+  // kText: nested objects and arrays get their JSON text (one instance each way, so
+  // readers that need no text run the plain walk).
+  template <bool kText>
   void walk(od::value value, std::string_view key, int depth) {
     if (depth > kMaxDepth) invalid(simdjson::DEPTH_ERROR);
     od::json_type jt;
@@ -198,7 +216,7 @@ struct MessageReader::Impl {
     nodes[index].key = key;
     if (jt == od::json_type::object) {
       nodes[index].kind = FieldNode::Kind::Object;
-      if (depth > 0) nodes[index].text = container_text(value.raw_json_token().data());
+      const char* open = kText && depth > 0 ? value.raw_json_token().data() : nullptr;
       od::object object;
       if (auto e = value.get_object().get(object)) invalid(e);
       for (auto field : object) {
@@ -206,17 +224,23 @@ struct MessageReader::Impl {
         if (auto e = field.unescaped_key().get(k)) invalid(e);
         od::value child;
         if (auto e = field.value().get(child)) invalid(e);
-        walk(child, k, depth + 1);
+        walk<kText>(child, k, depth + 1);
+      }
+      if constexpr (kText) {
+        if (open) nodes[index].text = walked_text(open);
       }
     } else if (jt == od::json_type::array) {
       nodes[index].kind = FieldNode::Kind::Array;
-      if (depth > 0) nodes[index].text = container_text(value.raw_json_token().data());
+      const char* open = kText && depth > 0 ? value.raw_json_token().data() : nullptr;
       od::array array;
       if (auto e = value.get_array().get(array)) invalid(e);
       for (auto item : array) {
         od::value child;
         if (auto e = item.get(child)) invalid(e);
-        walk(child, {}, depth + 1);
+        walk<kText>(child, {}, depth + 1);
+      }
+      if constexpr (kText) {
+        if (open) nodes[index].text = walked_text(open);
       }
     } else if (jt == od::json_type::string) {
       nodes[index].kind = FieldNode::Kind::String;
@@ -314,7 +338,7 @@ struct MessageReader::Impl {
     if (auto e = doc.get_value().get(root)) invalid(e);
     if (root.type().value_unsafe() != od::json_type::object) throw Error(where(), "batch record is not an object");
     if (want_fields) {
-      walk(root, {}, 0);
+      nested_text ? walk<true>(root, {}, 0) : walk<false>(root, {}, 0);
     } else {
       check(root, 0);
     }
@@ -348,6 +372,7 @@ struct MessageReader::Impl {
     size_t room = static_cast<size_t>(buf.get() + cap + simdjson::SIMDJSON_PADDING - base);
     od::document doc;
     if (auto e = parser.iterate(base, line.size(), room).get(doc)) invalid(e);
+    current_doc = &doc;
     if (bare_records) return parse_bare_record(doc, first, last);
     od::object message;
     if (auto e = doc.get_object().get(message)) invalid(e);
@@ -395,7 +420,7 @@ struct MessageReader::Impl {
         has_record = true;
         record_start = value.raw_json_token().data();
         if (want_fields) {
-          walk(value, {}, 0);
+          nested_text ? walk<true>(value, {}, 0) : walk<false>(value, {}, 0);
         } else {
           check(value, 0);
         }
@@ -526,6 +551,7 @@ MessageReader& MessageReader::operator=(MessageReader&&) noexcept = default;
 MessageReader::~MessageReader() = default;
 
 void MessageReader::set_record_fields(bool on) { impl_->want_fields = on; }
+void MessageReader::set_nested_text(bool on) { impl_->nested_text = on; }
 
 void MessageReader::set_bare_records(std::string stream) {
   impl_->bare_records = true;

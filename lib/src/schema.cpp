@@ -468,17 +468,23 @@ std::uint64_t hash_key(std::string_view s) noexcept {
   return h ^ (h >> 32);
 }
 
+// A member name against a property's: lengths first, then one memcmp (string_view's
+// operator== goes through an out-of-line compare() here, on every member of every record).
+inline bool same_name(const std::string& name, std::string_view key) noexcept {
+  return name.size() == key.size() && (key.empty() || std::memcmp(name.data(), key.data(), key.size()) == 0);
+}
+
 std::uint32_t find_property(const Node& n, std::string_view key) noexcept {
   if (n.slots.empty()) {
     for (std::size_t i = 0; i < n.properties.size(); ++i) {
-      if (n.properties[i].name == key) return static_cast<std::uint32_t>(i);
+      if (same_name(n.properties[i].name, key)) return static_cast<std::uint32_t>(i);
     }
     return kNone;
   }
   const std::size_t mask = n.slots.size() - 1;
   for (std::size_t p = hash_key(key) & mask;; p = (p + 1) & mask) {
     const std::uint32_t e = n.slots[p];
-    if (e == kNone || n.properties[e].name == key) return e;
+    if (e == kNone || same_name(n.properties[e].name, key)) return e;
   }
 }
 
@@ -1081,7 +1087,7 @@ class Validator {
     for (std::uint32_t c = v + 1; c < end; c = end_of(c)) {
       const std::string_view key = values_[c].key;
       std::uint32_t e = kNone;
-      if (hint < n.properties.size() && n.properties[hint].name == key) {
+      if (hint < n.properties.size() && same_name(n.properties[hint].name, key)) {
         e = hint;
       } else {
         e = find_property(n, key);

@@ -396,11 +396,6 @@ bool parse_date(std::string_view s, long long& y, unsigned& m, unsigned& d) {
   return d <= days_in_month(y, m);
 }
 
-void append_2(std::string& out, unsigned v) {
-  out.push_back(static_cast<char>('0' + v / 10));
-  out.push_back(static_cast<char>('0' + v % 10));
-}
-
 // JSON text of a container built by flatten() (a reader gives the record's own bytes).
 void write_node(const RecordFields& fields, std::uint32_t index, JsonWriter& w) {
   const FieldNode& node = fields.nodes[index];
@@ -436,6 +431,64 @@ bool is_utc_date_time(std::string_view s) {
   return true;
 }
 
+// Clinger's fast path: a decimal literal whose digits form an integer m < 2^53 and
+// whose scale is 10^e with |e| <= 22 is one IEEE multiplication or division of two exact
+// doubles, so correctly rounded: the double std::from_chars returns, without its cost
+// (most numbers in records take this path). False: ask std::from_chars. `significant`:
+// the literal's significant digits (leading zeros not counted); `exponent_chars`: the
+// length of its exponent part ("e-4": 3), 0 without one.
+bool fast_decimal(std::string_view s, double& out, int& significant, std::size_t& exponent_chars) noexcept {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  const bool negative = i < n && s[i] == '-';
+  if (negative) ++i;
+  std::uint64_t m = 0;
+  int digits = 0, scale = 0;
+  bool point = false, any_digit = false;
+  for (; i < n; ++i) {
+    const char c = s[i];
+    if (c >= '0' && c <= '9') {
+      any_digit = true;
+      if (point) ++scale;
+      if (m == 0 && c == '0') continue;  // leading zeros
+      if (++digits > 19) return false;
+      m = m * 10 + static_cast<std::uint64_t>(c - '0');
+    } else if (c == '.' && !point) {
+      point = true;
+    } else {
+      break;
+    }
+  }
+  if (!any_digit) return false;
+  int e = 0;
+  exponent_chars = n - i;
+  if (i < n) {
+    if (s[i] != 'e' && s[i] != 'E') return false;
+    ++i;
+    bool e_negative = false;
+    if (i < n && (s[i] == '+' || s[i] == '-')) e_negative = s[i++] == '-';
+    if (i == n) return false;
+    for (; i < n; ++i) {
+      if (s[i] < '0' || s[i] > '9' || e > 10000) return false;
+      e = e * 10 + (s[i] - '0');
+    }
+    if (e_negative) e = -e;
+  }
+  e -= scale;
+  if (m > (std::uint64_t{1} << 53) || e < -22 || e > 22) return false;
+  double d = static_cast<double>(m);
+  if (e < 0) {
+    d /= kPow10[-e];
+  } else {
+    d *= kPow10[e];
+  }
+  out = negative ? -d : d;
+  significant = digits;
+  return true;
+}
+
 }  // namespace
 
 Value number_value(std::string_view literal, bool integer_literal) {
@@ -449,11 +502,22 @@ Value number_value(std::string_view literal, bool integer_literal) {
   }
   v.kind = Value::Kind::Number;
   double d = 0;
-  auto [end, ec] = std::from_chars(literal.data(), literal.data() + literal.size(), d);
-  if (ec != std::errc() || !std::isfinite(d)) {
-    v.number = 0;
-    v.exact = false;
-    return v;
+  int significant = 0;
+  std::size_t exponent_chars = 0;
+  if (fast_decimal(literal, d, significant, exponent_chars)) {
+    // The same rule as below (a fast-path double is in its normal range unless it is 0).
+    if (significant <= 15 && exponent_chars <= 3 && d != 0) {
+      v.number = d;
+      v.exact = true;
+      return v;
+    }
+  } else {
+    auto [end, ec] = std::from_chars(literal.data(), literal.data() + literal.size(), d);
+    if (ec != std::errc() || !std::isfinite(d)) {
+      v.number = 0;
+      v.exact = false;
+      return v;
+    }
   }
   v.number = d;
   // Up to 15 significant digits (DBL_DIG) in the normal range always come back from the
@@ -531,24 +595,22 @@ bool normalize_date_time(std::string_view s, std::string& out) {
   long long minute_of_day = minutes - days * 1440;
   civil_from_days(days, y, mo, d);
   if (y < 0 || y > 9999) return false;
-  out.clear();
-  out.push_back(static_cast<char>('0' + y / 1000));
-  out.push_back(static_cast<char>('0' + y / 100 % 10));
-  append_2(out, static_cast<unsigned>(y % 100));
-  out.push_back('-');
-  append_2(out, mo);
-  out.push_back('-');
-  append_2(out, d);
-  out.push_back('T');
-  append_2(out, static_cast<unsigned>(minute_of_day / 60));
-  out.push_back(':');
-  append_2(out, static_cast<unsigned>(minute_of_day % 60));
-  out.push_back(':');
-  append_2(out, static_cast<unsigned>(ss));
-  if (!fraction.empty()) {
-    out.push_back('.');
-    out += fraction;
-  }
+  // Filled in place and assigned once: this runs for every date-time value of a record.
+  char head[20] = {'0', '0', '0', '0', '-', '0', '0', '-', '0', '0', 'T', '0', '0', ':', '0', '0', ':', '0', '0', '.'};
+  auto put_2 = [&](std::size_t at, unsigned v) {
+    head[at] = static_cast<char>('0' + v / 10);
+    head[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  head[0] = static_cast<char>('0' + y / 1000);
+  head[1] = static_cast<char>('0' + y / 100 % 10);
+  put_2(2, static_cast<unsigned>(y % 100));
+  put_2(5, mo);
+  put_2(8, d);
+  put_2(11, static_cast<unsigned>(minute_of_day / 60));
+  put_2(14, static_cast<unsigned>(minute_of_day % 60));
+  put_2(17, static_cast<unsigned>(ss));
+  out.assign(head, fraction.empty() ? 19 : 20);
+  out += fraction;
   out.push_back('Z');
   return true;
 }
@@ -792,5 +854,19 @@ std::string delete_by_key_sql(const TablePlan& plan, Placeholders style) {
 }
 
 std::string raw_table_name(std::string_view stream) { return "_raw_" + std::string(stream); }
+
+std::string fit_identifier(std::string_view name, std::size_t max_bytes) {
+  if (name.size() <= max_bytes) return std::string(name);
+  std::uint64_t hash = 14695981039346656037ull;  // FNV-1a: stable across builds and machines
+  for (unsigned char c : name) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  constexpr std::size_t kSuffix = 9;  // "_" + 8 hex digits
+  std::size_t keep = max_bytes > kSuffix ? max_bytes - kSuffix : 0;
+  // Never cut a UTF-8 character in two: step back over continuation bytes.
+  while (keep > 0 && (static_cast<unsigned char>(name[keep]) & 0xC0) == 0x80) --keep;
+  return fmt::format("{}_{:08x}", name.substr(0, keep), static_cast<std::uint32_t>(hash ^ (hash >> 32)));
+}
 
 }  // namespace singer::sql

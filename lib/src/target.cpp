@@ -124,6 +124,7 @@ class TargetRun {
       max_batch_age_ = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s->as_double()));
     }
     reader_.set_record_fields(validate_ || spec.sink_needs_fields);
+    reader_.set_nested_text(spec.sink_needs_fields);  // validation never reads it
     last_drain_ = Clock::now();
     refresh_clock();
   }
@@ -143,10 +144,18 @@ class TargetRun {
     } catch (...) {
       // Records before the failure were valid: make them durable and report the last
       // state they cover, so a rerun resumes from there. Then fail loudly.
+      std::string first;
+      try {
+        throw;
+      } catch (const std::exception& e) {
+        first = e.what();
+      } catch (...) {
+      }
       try {
         drain();
       } catch (const std::exception& e) {
-        log::warning("could not flush after the error: {}", e.what());
+        // A sink that failed on a record fails its flush the same way: one line is enough.
+        if (first != e.what()) log::warning("could not flush after the error: {}", e.what());
       }
       throw;
     }
@@ -230,6 +239,7 @@ class TargetRun {
       MessageReader records(file.fd(), path);
       records.set_bare_records(batch.stream);
       records.set_record_fields(validate_ || spec_.sink_needs_fields);
+      records.set_nested_text(spec_.sink_needs_fields);
       while (records.next()) on_record(records.record(), records);
       file.finish();
     }

@@ -430,8 +430,8 @@ CsvReader::Step CsvReader::parse_record() {
       if (*p == '\n' || *p == '\r') break;
       if (*p == '\0') fail_nul(line);
       throw Error(Location{path_, line, stream_},
-                  "field {}: text after the closing quote (a quote inside a quoted field is written twice)",
-                  fields_.size());
+                  "{}: text after the closing quote (a quote inside a quoted field is written twice)",
+                  field_label(fields_.size() - 1));
     }
     // Unquoted: a quote here is an ordinary character, as in Python's csv module.
     const unsigned char* start = p;

@@ -327,12 +327,14 @@ std::vector<std::unique_ptr<singer::Stream>> make_streams(const Json& config) {
 CsvStream::CsvStream(FileEntry entry) : entry_(std::move(entry)) {
   if (!entry_.field_names.empty()) {
     columns_ = entry_.field_names;
+    header_file_ = entry_.files.front();
   } else {
     // The first file with a header names the columns; empty files have none.
     for (const std::string& file : entry_.files) {
       CsvReader reader = open(file, kHeaderBufferBytes);
       if (!reader.next()) continue;
       header_.assign(reader.fields().begin(), reader.fields().end());
+      header_file_ = file;
       columns_ = name_columns(header_, reader.location());
       break;
     }
@@ -344,10 +346,10 @@ CsvStream::CsvStream(FileEntry entry) : entry_(std::move(entry)) {
   const Location where{{}, 0, entry_.entity};
   auto is_column = [&](const std::string& name) { return std::find(columns_.begin(), columns_.end(), name) != columns_.end(); };
   for (const std::string& key : entry_.keys) {
-    if (!is_column(key)) throw UsageError(where, "key property '{}' is not a column of {}", key, entry_.files.front());
+    if (!is_column(key)) throw UsageError(where, "key property '{}' is not a column of {}", key, header_file_);
   }
   if (entry_.replication_key && !is_column(*entry_.replication_key)) {
-    throw UsageError(where, "replication_key '{}' is not a column of {}", *entry_.replication_key, entry_.files.front());
+    throw UsageError(where, "replication_key '{}' is not a column of {}", *entry_.replication_key, header_file_);
   }
   if (entry_.add_metadata_columns) {
     for (std::string_view name : {kSourceFile, kSourceFileMtime, kSourceLineno}) {
@@ -381,7 +383,7 @@ void CsvStream::skip_header(CsvReader& reader) const {
   for (std::size_t i = 0; same && i < header.size(); ++i) same = header[i] == header_[i];
   if (!same) {
     throw Error(reader.location(), "header differs from the header of {} (all files of a stream need the same columns)",
-                entry_.files.front());
+                header_file_);
   }
 }
 
@@ -693,18 +695,35 @@ class KeyOrder {
 }  // namespace
 
 void CsvStream::check_catalog(const singer::CatalogEntry& entry, const Location& where) const {
-  plan_columns(columns_, types_, schema(), entry_.add_metadata_columns, entry_.files.front(), entry, where);
+  const Plan plan = plan_columns(columns_, types_, schema(), entry_.add_metadata_columns, header_file_, entry, where);
   const auto method = entry.replication_method();
   const auto key = entry.replication_key();
   if (key && (!method || *method == "INCREMENTAL") &&
       std::find(columns_.begin(), columns_.end(), *key) == columns_.end()) {
-    throw UsageError(where, "replication-key '{}' is not a column of {}", *key, entry_.files.front());
+    throw UsageError(where, "replication-key '{}' is not a column of {}", *key, header_file_);
+  }
+  // The SCHEMA announces the key properties and the replication key: records without
+  // them would be refused by the target, or bookmark a field the target never sees.
+  auto written = [&](const std::string& name) {
+    if ((plan.file && name == kSourceFile) || (plan.mtime && name == kSourceFileMtime) ||
+        (plan.lineno && name == kSourceLineno)) {
+      return true;
+    }
+    return std::any_of(plan.columns.begin(), plan.columns.end(), [&](const Column& c) { return c.name == name; });
+  };
+  for (const std::string& k : entry.effective_key_properties()) {
+    if (!written(k)) {
+      throw UsageError(where, "key property '{}' is removed from the catalog's schema or deselected (key properties are always sent)", k);
+    }
+  }
+  if (key && (!method || *method == "INCREMENTAL") && !written(*key)) {
+    throw UsageError(where, "replication-key '{}' is removed from the catalog's schema or deselected (the replication key is always sent)", *key);
   }
 }
 
 void CsvStream::sync(singer::SyncContext& ctx) {
   const Location where{{}, 0, entry_.entity};
-  RecordWriter writer(plan_columns(columns_, types_, schema(), entry_.add_metadata_columns, entry_.files.front(),
+  RecordWriter writer(plan_columns(columns_, types_, schema(), entry_.add_metadata_columns, header_file_,
                                    ctx.entry(), where));
 
   std::optional<std::size_t> key_column;

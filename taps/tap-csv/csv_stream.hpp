@@ -65,6 +65,7 @@ class CsvStream : public singer::Stream {
 
   FileEntry entry_;
   std::vector<std::string> header_;   // the first file's header as written, without field_names
+  std::string header_file_;           // the file that names the columns: the first not empty, or the first with field_names
   std::vector<std::string> columns_;  // header_ with empty and repeated names replaced, or field_names
   std::vector<InferredType> types_;  // parallel to columns_
 };

@@ -84,6 +84,9 @@ for m in append-only upsert; do
 {"database": "$out/bench.db", "load_method": "$m", "synchronous": "full"}
 EOF
 done
+for m in append-only upsert; do  # the server comes from libpq's environment (pg_server.sh)
+    echo "{\"load_method\": \"$m\"}" >"$data/postgres-$m.json"
+done
 
 # ---- measuring -------------------------------------------------------------------------
 
@@ -211,6 +214,26 @@ if have target-sqlite; then
 fi
 rm -f "$data"/seed-*.db "$data"/seed-*.db-wal
 
+# PostgreSQL: target-postgres against bench-postgres, which COPYs the same rows, already
+# encoded, with libpq (its own clock: connect to commit). A throwaway server on loopback.
+pg_ok=0
+if have target-postgres && [ -x "$tools/bench-postgres" ]; then
+    src_dir=$(cd "$(dirname "$0")/../.." && pwd)
+    # shellcheck source=../pipeline/lib/pg_server.sh
+    . "$src_dir/tests/pipeline/lib/pg_server.sh"
+    if pg_server_start; then pg_ok=1; else log "postgres: no server; the PostgreSQL rows are skipped"; status=1; fi
+fi
+pgq() { psql -X -q -At -c "$1" 2>&1; }
+pg_fresh="psql -X -q -c 'drop table if exists public.bench'"
+if [ "$pg_ok" = 1 ]; then
+    SELF_TIMED=1 measure pg_limit "cat $stream | $tools/bench-postgres >$out/count" "$pg_fresh"
+    check pg_limit rows "$(pgq 'select count(*) from bench')" "$records"
+    measure pg_append "cat $stream | $bin/target-postgres --config $data/postgres-append-only.json >/dev/null" "$pg_fresh"
+    check pg_append rows "$(pgq 'select count(*) from bench')" "$records"
+    measure pg_upsert "cat $stream | $bin/target-postgres --config $data/postgres-upsert.json >/dev/null" "$pg_fresh"
+    check pg_upsert "rows, distinct ids" "$(pgq 'select count(*) || $$ $$ || count(distinct id) from bench')" "$records $records"
+fi
+
 # singer-run against the same pair in a plain pipe, interleaved so drift in the
 # machine's load hits both sides alike.
 if have tap-csv && have target-jsonl; then
@@ -242,6 +265,12 @@ if [ "$quick" != 1 ]; then
         log "target-sqlite at $big_records records"
         run_once sqlite_big "$tools/bench-gen singer $big_records | $bin/target-sqlite --config $data/sqlite-upsert.json >/dev/null" &&
             check sqlite_big "rows" "$(sql "$out/bench.db" "select count(*) from bench")" "$big_records"
+        if [ "$pg_ok" = 1 ]; then
+            log "target-postgres at $big_records records"
+            pgq 'drop table if exists public.bench' >/dev/null
+            run_once pg_big "$tools/bench-gen singer $big_records | $bin/target-postgres --config $data/postgres-upsert.json >/dev/null" &&
+                check pg_big "rows" "$(pgq 'select count(*) from bench')" "$big_records"
+        fi
         fresh_out
     fi
     if have tap-csv; then
@@ -324,6 +353,15 @@ for c in "append:append-only, empty table:75" "upsert:upsert, empty table:75" "r
     target_cell $key "≥ $min% of limit" "$flag"
     row "target-sqlite, $label" $key "$stream_bytes" "$vs" "$CELL"
 done
+row "limit: PostgreSQL COPY of encoded rows (libpq)" pg_limit "$stream_bytes" — —
+for c in "append:append-only, empty table:70" "upsert:upsert, empty table:50"; do
+    IFS=: read -r v label min <<<"$c"
+    key=pg_$v
+    vs=""; flag=0
+    if ok $key && ok pg_limit; then vs="$(share $key pg_limit) of limit"; flag=$(share_ok $key pg_limit "$min"); fi
+    target_cell $key "≥ $min% of limit" "$flag"
+    row "target-postgres, $label" $key "$stream_bytes" "$vs" "$CELL"
+done
 row "limit: cat csv \| line reader" csv_lines "$csv_bytes" — —
 for v in strings infer; do
     key=csv_$v
@@ -350,6 +388,7 @@ if [ "$quick" != 1 ]; then
     echo "|---|---:|---:|---|"
     # Flat means within 10% + 2 MiB: allocator noise, not growth with input.
     for pair in "target-jsonl, validation on:jsonl_on:jsonl_big" "target-sqlite, upsert:sqlite_upsert:sqlite_big" \
+        "target-postgres, upsert:pg_upsert:pg_big" \
         "tap-csv, string columns:csv_strings:csv_big"; do
         IFS=: read -r label small big <<<"$pair"
         CELL=flat
@@ -361,7 +400,7 @@ if [ "$quick" != 1 ]; then
 fi
 echo
 
-for p in target-jsonl target-sqlite tap-csv singer-run; do
+for p in target-jsonl target-sqlite target-postgres tap-csv singer-run; do
     have "$p" || { log "$p is not built in $bin"; status=1; }
 done
 if [ "$strict" = 1 ] && [ "$missed" = 1 ]; then status=1; fi

@@ -345,6 +345,19 @@ TEST_CASE("reader gives nested objects and arrays their own JSON text", "[messag
   CHECK(n[0].text.empty());  // the record itself is RecordMessage::record
 }
 
+TEST_CASE("reader leaves nested text empty when set_nested_text is off", "[message_reader]") {
+  auto reader = reader_of(record_line("s", R"({"o": {"k": [1]}, "s": "x"})") + "\n", true);
+  reader.set_nested_text(false);
+  REQUIRE(reader.next());
+  const auto& n = reader.record().fields->nodes;
+  REQUIRE(n.size() == 5);
+  CHECK(n[1].kind == FieldNode::Kind::Object);
+  CHECK(n[1].text.empty());
+  CHECK(n[2].text.empty());
+  CHECK(n[3].text == "1");
+  CHECK(n[4].text == "x");
+}
+
 TEST_CASE("reader parses a STATE as a value and as its raw text", "[message_reader]") {
   auto reader = reader_of(
       R"({"type":"STATE","value": { "bookmarks" : {"users":{"updated_at":"2024-01-01T00:00:00Z","id":12345678901234567890}} , "n": 1.50 }})"

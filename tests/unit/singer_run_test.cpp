@@ -1,5 +1,5 @@
 // singer-run's pure parts: command splitting and redaction, durations, METRIC lines,
-// the line splitter, the pipeline file and the atomic state save.
+// the line splitter, the pipeline file, the atomic state save and the state stores.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -11,7 +11,9 @@
 #include "child_output.hpp"
 #include "command_line.hpp"
 #include "duration.hpp"
+#include "file_state_store.hpp"
 #include "pipeline_file.hpp"
+#include "postgres_state_store.hpp"
 #include "run_log.hpp"
 #include "state_file.hpp"
 
@@ -239,6 +241,75 @@ TEST_CASE("the lock is exclusive and names its holder", "[singer_run]") {
   StateLock second(state);  // a second open file description, as another run has
   CHECK_FALSE(second.try_lock());
   CHECK(second.holder() == fmt::format("pid {}, started 2026-11-20T23:10:00Z", ::getpid()));
+}
+
+TEST_CASE("the file store locks, saves, reads and clears the state file", "[singer_run]") {
+  TempDir dir;
+  std::string path = (dir.path / "state.json").string();
+  auto store = open_state_store({path, path, "/abs/state.json"});
+  CHECK(store->name() == path);
+  RunIdentity me = this_run("2026-11-20T23:10:00Z");
+  REQUIRE(store->try_lock(me));
+  FileStateStore other(path, path);
+  CHECK_FALSE(other.try_lock(me));
+  CHECK(other.holder() == fmt::format("pid {}, started 2026-11-20T23:10:00Z", ::getpid()));
+  CHECK_FALSE(store->read());
+  store->save(R"({"n":1})");
+  CHECK(store->read() == singer::Json::parse(R"({"n":1})"));
+  CHECK(store->tap_state_file(*store->read()) == "/abs/state.json");
+  REQUIRE(store->list().size() == 1);
+  CHECK(store->list()[0].id == path);
+  CHECK_THROWS_WITH(store->history(), Contains("a state file keeps no history"));
+  store->clear();
+  CHECK_FALSE(store->read());
+  CHECK(store->list().empty());
+}
+
+TEST_CASE("a run identity names host, pid and start", "[singer_run]") {
+  RunIdentity me{"web-3", 1234, "2026-11-20T23:10:00Z", ""};
+  CHECK(me.to_string() == "web-3 pid 1234 started 2026-11-20T23:10:00Z");
+  me.role = "state set";
+  CHECK(me.to_string() == "web-3 pid 1234 started 2026-11-20T23:10:00Z (state set)");
+}
+
+TEST_CASE("a PostgreSQL state URI splits into libpq's part and singer-run's", "[singer_run]") {
+  CHECK(is_postgres_uri("postgres://h/db#x"));
+  CHECK(is_postgres_uri("postgresql://h/db#x"));
+  CHECK_FALSE(is_postgres_uri("state/postgres://x"));
+  CHECK_FALSE(is_postgres_uri("state.json"));
+
+  auto a = parse_postgres_location("postgres://runner@db.internal:5433/ops#orders", true);
+  CHECK(a.conninfo == "postgres://runner@db.internal:5433/ops");
+  CHECK(a.pipeline_id == "orders");
+  CHECK(a.schema == "singer_run");
+  CHECK(a.history == kDefaultHistory);
+
+  auto b = parse_postgres_location(
+      "postgresql://runner@db/ops?sslmode=require&schema=etl_state&history=0&connect_timeout=3#team/orders-v2", true);
+  CHECK(b.conninfo == "postgresql://runner@db/ops?sslmode=require&connect_timeout=3");
+  CHECK(b.pipeline_id == "team/orders-v2");
+  CHECK(b.schema == "etl_state");
+  CHECK(b.history == 0);
+
+  auto c = parse_postgres_location("postgres://db/ops?schema=x", false);
+  CHECK(c.pipeline_id.empty());
+  CHECK(c.conninfo == "postgres://db/ops");
+}
+
+TEST_CASE("a PostgreSQL state URI with a mistake is a usage error that hides its password", "[singer_run]") {
+  auto bad = [](const std::string& uri) { parse_postgres_location(uri, true); };
+  CHECK_THROWS_AS(bad("postgres://db/ops"), singer::UsageError);
+  CHECK_THROWS_WITH(bad("postgres://db/ops"), Contains("name the pipeline after '#'"));
+  CHECK_THROWS_WITH(bad("postgres://bob:s3cret@db/ops#x"),
+                    Contains("postgres://bob:***@db/ops#x: a password in the URI"));
+  CHECK_THROWS_WITH(bad("postgres://bob:s3cret@db/ops#x"), !Contains("s3cret"));
+  CHECK_THROWS_WITH(bad("postgres://bob@db/ops?password=s3cret#x"), !Contains("s3cret"));
+  CHECK_THROWS_WITH(bad("postgres://db/ops?schema=Bad#x"), Contains("schema 'Bad'"));
+  CHECK_THROWS_WITH(bad("postgres://db/ops?schema=#x"), Contains("schema ''"));
+  CHECK_THROWS_WITH(bad("postgres://db/ops?history=1e3#x"), Contains("history '1e3'"));
+  CHECK_THROWS_WITH(bad("postgres://db/ops?nonsense=1#x"), Contains("invalid PostgreSQL URI"));
+  CHECK_THROWS_WITH(bad("postgres://db/ops#a b"), Contains("the pipeline id after '#'"));
+  CHECK_THROWS_WITH(bad("postgres://db/ops#"), Contains("the pipeline id after '#'"));
 }
 
 TEST_CASE("a run record is one line of JSON with the commands redacted", "[singer_run]") {

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <string>
 
 #include "singer/message_reader.hpp"
@@ -183,6 +184,16 @@ TEST_CASE("number literals keep their exact value", "[sql]") {
   CHECK_FALSE(sql::number_value("0.30000000000000000001", false).exact);
   CHECK_FALSE(sql::number_value("1e400", false).exact);
   CHECK_FALSE(sql::number_value("1e-400", false).exact);
+  // The same double as std::from_chars on both sides of the fast path's limits.
+  CHECK(sql::number_value("9.08e-4", false).number == 9.08e-4);
+  CHECK(sql::number_value("-7724.02", false).number == -7724.02);
+  CHECK(sql::number_value("1e22", false).number == 1e22);
+  CHECK(sql::number_value("1e23", false).number == 1e23);
+  CHECK(sql::number_value("9007199254740993.0", false).number == 9007199254740992.0);
+  CHECK(std::signbit(sql::number_value("-0.0", false).number));
+  CHECK(sql::number_value("5e+12", false).exact);
+  CHECK(sql::number_value("0.000000000000000000000001", false).exact);
+  CHECK_FALSE(sql::number_value("9007199254740993.0", false).exact);
 
   Value i = sql::number_value("9223372036854775807", true);
   CHECK(i.kind == Value::Kind::Integer);
@@ -320,4 +331,20 @@ TEST_CASE("options come from the config with the Meltano SDK's names", "[sql]") 
   CHECK(options.add_record_metadata);
   CHECK_THROWS_WITH(sql::options_from_config(Json::parse(R"({"load_method":"merge"})"), "target.json"),
                     Contains("target.json") && Contains("'load_method' must be"));
+}
+
+TEST_CASE("long names are shortened deterministically to whole characters plus a hash", "[sql]") {
+  CHECK(sql::fit_identifier("users", 63) == "users");
+  std::string long_name(70, 'a');
+  std::string fitted = sql::fit_identifier(long_name, 63);
+  CHECK(fitted.size() == 63);
+  CHECK(fitted.substr(0, 54) == std::string(54, 'a'));
+  CHECK(fitted[54] == '_');
+  CHECK(fitted == sql::fit_identifier(long_name, 63));
+  CHECK(sql::fit_identifier(long_name + "b", 63) != sql::fit_identifier(long_name + "c", 63));
+  // 53 ASCII bytes then a 2-byte character across the cut: the character is dropped whole.
+  std::string greek = std::string(53, 'x') + "\xce\xb1" + std::string(20, 'y');
+  std::string cut = sql::fit_identifier(greek, 63);
+  CHECK(cut.substr(0, 54) == std::string(53, 'x') + "_");
+  CHECK(cut.size() == 62);
 }

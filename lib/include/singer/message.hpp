@@ -39,7 +39,7 @@ struct FieldNode {
   std::string_view key;   // member name (unescaped); empty for array items and the root
   // Unescaped string, a number's literal text, or (from a MessageReader) an object's
   // or array's JSON text as received (except nodes[0], whose text is RecordMessage::record);
-  // empty for objects and arrays built by flatten().
+  // empty for objects and arrays built by flatten() or read with set_nested_text(false).
   std::string_view text;
 };
 

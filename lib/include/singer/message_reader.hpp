@@ -25,6 +25,9 @@ class MessageReader {
 
   // When on, RECORD messages carry their values in record().fields.
   void set_record_fields(bool on);
+  // When off, the fields' nested objects and arrays get no JSON text (FieldNode::text
+  // stays empty): for readers whose users never look at it, e.g. validation only.
+  void set_nested_text(bool on);
 
   // Reads a BATCH file instead: every line is a bare record object of `stream`, and
   // next() returns it as a RECORD message.

@@ -173,4 +173,9 @@ std::string delete_by_key_sql(const TablePlan& plan, Placeholders style = Placeh
 // The raw table of a stream (raw_table): _raw_<stream>.
 std::string raw_table_name(std::string_view stream);
 
+// A name that fits a database's identifier limit (PostgreSQL: 63 bytes): unchanged when
+// it fits, else its first bytes (whole UTF-8 characters) + "_" + 8 hex digits of a hash
+// of the whole name. Deterministic, so every run maps a long name to the same table.
+std::string fit_identifier(std::string_view name, std::size_t max_bytes);
+
 }  // namespace singer::sql
