@@ -943,6 +943,11 @@ class Validator {
   std::string message(const Fault& f, std::string_view noun) const {
     const Node& n = schema_[f.schema];
     const FieldNode& x = values_[f.value];
+    // A record's value may be personal data: record errors name the field, never show
+    // its value. Config values ("key") are the user's own and help find the mistake.
+    const bool hide = noun == "field";
+    const std::string value = hide ? std::string("value") : fmt::format("value {}", shown_value(x));
+    const std::string subject = hide ? std::string("value") : shown_value(x);
     std::string quoted;
     switch (f.kind) {
       case FaultKind::Type:
@@ -950,27 +955,27 @@ class Validator {
                            to_string(x.kind));
       case FaultKind::Never: return "value is not allowed";
       case FaultKind::Enum:
-        return fmt::format("value {} is not one of the allowed values", shown_value(x));
+        return fmt::format("{} is not one of the allowed values", value);
       case FaultKind::Const:
-        return fmt::format("value {} is not the allowed value {}", shown_value(x),
+        return fmt::format("{} is not the allowed value {}", value,
                            shown_json(*n.const_value));
       case FaultKind::Format:
-        return fmt::format("{} is not a valid {}", shown_value(x), format_name(n.format));
+        return fmt::format("{} is not a valid {}", subject, format_name(n.format));
       case FaultKind::Pattern:
         append_quoted(quoted, n.pattern->source, 2 * kShownChars);
-        return fmt::format("{} does not match the pattern {}", shown_value(x), quoted);
+        return fmt::format("{} does not match the pattern {}", subject, quoted);
       case FaultKind::MinLength: return fmt::format("string shorter than {}", log::counted(static_cast<std::int64_t>(f.aux), "character"));
       case FaultKind::MaxLength: return fmt::format("string longer than {}", log::counted(static_cast<std::int64_t>(f.aux), "character"));
       case FaultKind::Minimum:
-        return fmt::format("value {} is less than the minimum {}", shown_value(x), n.minimum->text);
+        return fmt::format("{} is less than the minimum {}", value, n.minimum->text);
       case FaultKind::Maximum:
-        return fmt::format("value {} is greater than the maximum {}", shown_value(x), n.maximum->text);
+        return fmt::format("{} is greater than the maximum {}", value, n.maximum->text);
       case FaultKind::ExclusiveMinimum:
-        return fmt::format("value {} is not greater than {}", shown_value(x), n.exclusive_minimum->text);
+        return fmt::format("{} is not greater than {}", value, n.exclusive_minimum->text);
       case FaultKind::ExclusiveMaximum:
-        return fmt::format("value {} is not less than {}", shown_value(x), n.exclusive_maximum->text);
+        return fmt::format("{} is not less than {}", value, n.exclusive_maximum->text);
       case FaultKind::MultipleOf:
-        return fmt::format("value {} is not a multiple of {}", shown_value(x), n.multiple_of->text);
+        return fmt::format("{} is not a multiple of {}", value, n.multiple_of->text);
       case FaultKind::Required:
         append_quoted(quoted, n.properties[n.required[f.aux]].name, 2 * kShownChars);
         return fmt::format("missing required {} {}", noun, quoted);

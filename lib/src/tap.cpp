@@ -52,6 +52,7 @@ Json selected_schema(const CatalogEntry& entry) {
 // a replication method it does not have (LOG_BASED), INCREMENTAL without a key, a key
 // that is not a property. Nothing silently runs in another mode than the one asked.
 void check_entry(const CatalogEntry& entry, const Stream& stream, const Location& where) {
+  stream.check_catalog(entry, where);  // first: a tap knows its own problems best
   const auto method = entry.replication_method();
   if (method && *method != "FULL_TABLE" && *method != "INCREMENTAL") {
     throw UsageError(where, "replication-method '{}' is not supported by this tap (FULL_TABLE or INCREMENTAL)",
@@ -61,14 +62,14 @@ void check_entry(const CatalogEntry& entry, const Stream& stream, const Location
     const auto key = entry.replication_key();
     if (!key && method) throw UsageError(where, "replication-method INCREMENTAL needs a replication-key");
     if (key) {
-      const Json schema = stream.schema();
-      const Json* properties = schema.find("properties");
+      // The catalog's own schema: it is what will be announced, and asking the stream
+      // could cost a tap a discovery (API requests, table scans).
+      const Json* properties = entry.schema.find("properties");
       if (!properties || !properties->find(*key)) {
         throw UsageError(where, "replication-key '{}' is not a property of the stream", *key);
       }
     }
   }
-  stream.check_catalog(entry, where);
 }
 
 }  // namespace

@@ -448,6 +448,17 @@ struct Plan {
 // What the catalog entry asks the stream to write. A property removed from the catalog's
 // schema or deselected is not written; a type the catalog changed is converted to; what
 // the tap cannot produce is a UsageError, found before any output.
+}  // namespace
+
+void CsvStream::add_discovered_metadata(singer::CatalogEntry& entry) const {
+  if (!entry_.infer_types) return;
+  for (std::size_t c = 0; c < columns_.size(); ++c) {
+    entry.metadata_at_or_add({"properties", columns_[c]}).set("inferred-type", std::string(to_string(types_[c].type)));
+  }
+}
+
+namespace {
+
 Plan plan_columns(const std::vector<std::string>& columns, const std::vector<InferredType>& types,
                   const Json& discovered, bool metadata_columns, const std::string& first_file,
                   const singer::CatalogEntry& entry, const Location& where) {
@@ -476,7 +487,14 @@ Plan plan_columns(const std::vector<std::string>& columns, const std::vector<Inf
     col.type = asked.type->type;
     col.nullable = asked.type->nullable;
     col.empty_is_null = col.type != ColumnType::String;
-    col.widens = asked.type->type == types[c].type && asked.type->nullable == types[c].nullable;
+    // The tap's own guess widens: today's inference, or the one a cached catalog recorded
+    // (field metadata "inferred-type") when the user left that type as it was.
+    const Json* field_md = entry.metadata_at({"properties", col.name});
+    const Json* recorded = field_md ? field_md->find("inferred-type") : nullptr;
+    const bool recorded_guess = recorded && recorded->is_string() && asked.type->nullable &&
+                                recorded->as_string() == to_string(asked.type->type);
+    col.widens = recorded_guess ||
+                 (asked.type->type == types[c].type && asked.type->nullable == types[c].nullable);
     plan.columns.push_back(std::move(col));
   }
   if (metadata_columns) {

@@ -52,6 +52,9 @@ class CsvStream : public singer::Stream {
   // Refuses a catalog schema the stream cannot write: a type it cannot produce from
   // CSV text, a property that is no column, a changed metadata column.
   void check_catalog(const singer::CatalogEntry& entry, const singer::Location& where) const override;
+  // With infer_types: each column's inferred type as field metadata "inferred-type", so
+  // a cached catalog that still holds that guess keeps widening as the files grow.
+  void add_discovered_metadata(singer::CatalogEntry& entry) const override;
   void sync(singer::SyncContext& ctx) override;
 
   const std::vector<std::string>& columns() const noexcept { return columns_; }

@@ -12,6 +12,8 @@
 # refuses to run as root. No server binaries: exit 1 with a message (never a skip: a test
 # that needs PostgreSQL does not pass without it; scripts/install-deps installs it).
 # Durability settings are off: tests kill clients, never this server.
+# PG_SERVER_PASSWORD=secret: TCP logins of `postgres` need that password (scram-sha-256),
+# which is not exported: the test hands it over (~/.pgpass, PGPASSWORD, config) itself.
 
 pg_server_stop() {
   if [ -n "${PG_SERVER_DIR:-}" ] && [ -d "$PG_SERVER_DIR" ]; then
@@ -40,7 +42,13 @@ pg_server_start() {
   trap pg_server_stop EXIT
   chmod 755 "$PG_SERVER_DIR"
   [ "$(id -u)" = 0 ] && chown "${PG_SERVER_RUN_AS[2]}" "$PG_SERVER_DIR"
-  if ! "${PG_SERVER_RUN_AS[@]}" "$PG_SERVER_BIN/initdb" -D "$PG_SERVER_DIR/data" -U postgres -A trust \
+  local auth=(-A trust)
+  if [ -n "${PG_SERVER_PASSWORD:-}" ]; then
+    printf '%s\n' "$PG_SERVER_PASSWORD" >"$PG_SERVER_DIR/pwfile"
+    [ "$(id -u)" = 0 ] && chown "${PG_SERVER_RUN_AS[2]}" "$PG_SERVER_DIR/pwfile"
+    auth=(--auth-local=trust --auth-host=scram-sha-256 --pwfile="$PG_SERVER_DIR/pwfile")
+  fi
+  if ! "${PG_SERVER_RUN_AS[@]}" "$PG_SERVER_BIN/initdb" -D "$PG_SERVER_DIR/data" -U postgres "${auth[@]}" \
       -E UTF8 --locale=C --no-sync --no-instructions >"$PG_SERVER_DIR/initdb.log" 2>&1; then
     echo "pg_server: initdb failed:" >&2
     cat "$PG_SERVER_DIR/initdb.log" >&2
