@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "singer/error.hpp"
@@ -166,6 +167,11 @@ class PostgresSink : public singer::Sink {
   std::string raw_buffer_;             // raw_table rows
   std::string stage_;                  // pg_temp."_sdc_stage_<n>", this sink's own
   bool stage_ready_ = false;           // created for the current segment
+  // Keys of the upsert segment, while they compare as text exactly as the server does
+  // (bigint, text): a segment without a repeated key needs no DISTINCT ON sort.
+  std::unordered_set<std::string> segment_keys_;
+  bool maybe_repeated_keys_ = false;
+  std::string key_text_;
   std::string row_shape_;
 };
 
