@@ -16,6 +16,8 @@ environment:
   BENCH_PAIR_REPEATS=N   runs of each side of singer-run vs shell pipe (default 5)
   BENCH_QUICK=1          skip the 10x-records peak RSS runs
   BENCH_STRICT=1         exit 1 when a target is missed, not only on failures
+  BENCH_ONLY=G,G...      run only these groups of rows: jsonl, csv, sqlite, sqlite-read,
+                         postgres, pipe, rest (the others print "not run")
 EOF
     exit 2
 }
@@ -27,6 +29,7 @@ repeats=${BENCH_REPEATS:-3}
 pair_repeats=${BENCH_PAIR_REPEATS:-5}
 quick=${BENCH_QUICK:-0}
 strict=${BENCH_STRICT:-0}
+only=${BENCH_ONLY:-}
 big_records=$((records * 10))
 bin=$build/bin
 data=$build/bench-data
@@ -95,12 +98,32 @@ declare -A SECS=() RSS=() FAILED=()
 # Each run starts with an empty output dir and no dirty pages left by the one before,
 # whose writeback would otherwise land in this run's time.
 fresh_out() { rm -rf "$out"; mkdir -p "$out"; sync; }
+# done_ok KEY: KEY ran and did not fail (ok, defined with the report, says the same).
+done_ok() { [ -n "${SECS[$1]:-}" ] && [ -z "${FAILED[$1]:-}" ]; }
+
+# selected KEY: is KEY's group of rows in BENCH_ONLY (every key is when it is unset)?
+selected() {
+    local g
+    [ -n "$only" ] || return 0
+    case $1 in
+        lines | copy | parse | jsonl_*) g=jsonl ;;
+        csv_*) g=csv ;;
+        sqlite_read*) g=sqlite-read ;;
+        sqlite_*) g=sqlite ;;
+        pg_*) g=postgres ;;
+        pipe | singer_run) g=pipe ;;
+        rest_*) g=rest ;;
+        *) g=$1 ;;
+    esac
+    [[ ",$only," == *",$g,"* ]]
+}
 
 # run_once KEY CMD [SETUP]: one run under bench-run; keeps the best time and the largest
 # RSS. SETUP (untimed) prepares the fresh output dir. With SELF_TIMED=1 the time is the
 # second word the command wrote to $out/count (a limit that times only its own part).
 run_once() {
     local key=$1 cmd=$2 setup=${3:-} t r rc=0
+    selected "$key" || return 1
     fresh_out
     if [ -n "$setup" ] && ! bash -c "$setup" 2>"$logs/$key.err"; then
         log "$key: setup failed: $setup"
@@ -128,6 +151,7 @@ run_once() {
 # measure KEY CMD [SETUP]: best of $repeats runs (the machine is shared and noisy).
 measure() {
     local key=$1 cmd=$2 setup=${3:-} i
+    selected "$key" || return 0
     log "$key"
     for ((i = 1; i <= repeats; i++)); do
         run_once "$key" "$cmd" "$setup" || return 0
@@ -136,6 +160,7 @@ measure() {
 
 # check KEY WHAT GOT WANT: a wrong count turns a fast run into a failure.
 check() {
+    selected "$1" || return 0
     if [ -z "${FAILED[$1]:-}" ] && [ "$3" != "$4" ]; then
         log "$1: $2: got $3, want $4"
         FAILED[$1]="wrong $2"
@@ -211,13 +236,36 @@ if have target-sqlite; then
     measure sqlite_reupsert "cat $stream | $bin/target-sqlite --config $data/sqlite-upsert.json >/dev/null" \
         "cp $data/seed-target.db $out/bench.db; [ ! -f $data/seed-target.db-wal ] || cp $data/seed-target.db-wal $out/bench.db-wal"
     sqlite_check sqlite_reupsert
+    if done_ok sqlite_reupsert && selected sqlite_read; then db_copy "$out/bench.db" "$data/read-source.db"; fi
 fi
 rm -f "$data"/seed-*.db "$data"/seed-*.db-wal
+
+# tap-sqlite against bench-sqlite-read, which steps through the same SELECT (every column,
+# then the rowid) reading each value, no output. The source is the table target-sqlite
+# loaded above (every record once), or, when that did not run, bench-sqlite's (untimed).
+read_db=$data/read-source.db read_db_bytes=0 read_src="target-sqlite's table"
+echo "{\"database\": \"$read_db\", \"tables\": [\"bench\"]}" >"$data/tap-sqlite.json"
+if have tap-sqlite && [ -x "$tools/bench-sqlite-read" ] && selected sqlite_read; then
+    if [ ! -f "$read_db" ]; then
+        log "building the tap-sqlite source table (bench-sqlite append, untimed)"
+        read_src="bench-sqlite's table"
+        "$tools/bench-sqlite" append "$read_db" <"$stream" >/dev/null 2>"$logs/sqlite_read_source.err" ||
+            { log "error: bench-sqlite could not build $read_db"; rm -f "$read_db"; }
+    fi
+    read_db_bytes=$(stat -c %s "$read_db" 2>/dev/null || echo 0)
+    measure sqlite_read_limit "$tools/bench-sqlite-read $read_db >$out/count"
+    check sqlite_read_limit rows "$(first_word "$out/count")" "$records"
+    measure sqlite_read "$bin/tap-sqlite --config $data/tap-sqlite.json >/dev/null"
+    if done_ok sqlite_read; then  # the count, from one more run (untimed)
+        check sqlite_read records "$("$bin/tap-sqlite" --config "$data/tap-sqlite.json" 2>/dev/null | grep -c '"type":"RECORD"')" "$records"
+    fi
+fi
+rm -f "$read_db" "$read_db"-wal "$read_db"-shm
 
 # PostgreSQL: target-postgres against bench-postgres, which COPYs the same rows, already
 # encoded, with libpq (its own clock: connect to commit). A throwaway server on loopback.
 pg_ok=0
-if have target-postgres && [ -x "$tools/bench-postgres" ]; then
+if have target-postgres && [ -x "$tools/bench-postgres" ] && selected pg_limit; then
     src_dir=$(cd "$(dirname "$0")/../.." && pwd)
     # shellcheck source=../pipeline/lib/pg_server.sh
     . "$src_dir/tests/pipeline/lib/pg_server.sh"
@@ -252,6 +300,29 @@ if have tap-csv && have target-jsonl; then
     fi
 fi
 
+# tap-rest against bench-http (libcurl + simdjson On-Demand) over bench-http-server's pages
+# of 1,000 on loopback, both measured by rest.sh (best of $repeats; unless BENCH_QUICK, also
+# tap-rest's peak RSS at 10x the records, one run). Its own table goes to logs/rest.md.
+rest_records=${BENCH_REST_RECORDS:-$records}
+rest_bytes=0
+if have tap-rest && [ -x "$tools/bench-http" ] && [ -x "$tools/bench-http-server" ] && selected rest_tap; then
+    log "tap-rest at $rest_records records (rest.sh)"
+    rest_rss=$((rest_records * 10))
+    [ "$quick" != 1 ] || rest_rss=0
+    if BENCH_RECORDS=$rest_records BENCH_REPEATS=$repeats BENCH_REST_RSS_RECORDS=$rest_rss \
+        BENCH_REST_RESULTS=$data/rest.result "$(dirname "$0")/rest.sh" "$build" >"$logs/rest.md" 2>"$logs/rest.err"; then
+        read -r _ rest_bytes lt lr tt tr _ br <"$data/rest.result"
+        SECS[rest_limit]=$lt RSS[rest_limit]=$lr SECS[rest_tap]=$tt RSS[rest_tap]=$tr
+        if [ "$rest_rss" -gt 0 ]; then SECS[rest_big]=0 RSS[rest_big]=$br; fi
+    else
+        log "rest.sh failed:"
+        tail -n 5 "$logs/rest.err" | sed 's/^/    /' >&2
+        FAILED[rest_limit]="rest.sh failed" FAILED[rest_tap]="rest.sh failed" FAILED[rest_big]="rest.sh failed"
+        status=1
+    fi
+    rm -f "$data/rest.result"
+fi
+
 # Peak RSS at 10x the records. The target reads the generator's pipe directly (its RSS
 # is all this run is for); tap-csv needs a file, removed afterwards: it is large.
 if [ "$quick" != 1 ]; then
@@ -265,6 +336,14 @@ if [ "$quick" != 1 ]; then
         log "target-sqlite at $big_records records"
         run_once sqlite_big "$tools/bench-gen singer $big_records | $bin/target-sqlite --config $data/sqlite-upsert.json >/dev/null" &&
             check sqlite_big "rows" "$(sql "$out/bench.db" "select count(*) from bench")" "$big_records"
+        # tap-sqlite reading back that 10x table, once (moved out of $out, which each run empties).
+        if have tap-sqlite && done_ok sqlite_big && selected sqlite_read_big; then
+            log "tap-sqlite at $big_records records"
+            for s in "" -wal; do [ ! -f "$out/bench.db$s" ] || mv "$out/bench.db$s" "$data/read-big.db$s"; done
+            echo "{\"database\": \"$data/read-big.db\", \"tables\": [\"bench\"]}" >"$data/tap-sqlite-big.json"
+            run_once sqlite_read_big "$bin/tap-sqlite --config $data/tap-sqlite-big.json >/dev/null" || true
+            rm -f "$data"/read-big.db*
+        fi
         if [ "$pg_ok" = 1 ]; then
             log "target-postgres at $big_records records"
             pgq 'drop table if exists public.bench' >/dev/null
@@ -273,7 +352,7 @@ if [ "$quick" != 1 ]; then
         fi
         fresh_out
     fi
-    if have tap-csv; then
+    if have tap-csv && selected csv_big; then
         log "tap-csv at $big_records records"
         "$tools/bench-gen" csv "$big_records" >"$data/rows-big.csv"
         run_once csv_big "$bin/tap-csv --config $data/tap-big.json >/dev/null" || true
@@ -296,21 +375,21 @@ judge() {
     if [ "$1" = 1 ]; then CELL="$2 PASS"; else CELL="$2 MISS"; missed=1; fi
 }
 
-# row LABEL KEY BYTES VS_LIMIT TARGET
+# row LABEL KEY BYTES VS_LIMIT TARGET [RECORDS]: RECORDS when the case read fewer than $records
 row() {
-    local label=$1 key=$2 bytes=$3
+    local label=$1 key=$2 bytes=$3 n=${6:-$records}
     if [ -n "${FAILED[$key]:-}" ]; then
         printf '| %s | FAILED (%s) | | | | %s |\n' "$label" "${FAILED[$key]}" "$5"
     elif [ -z "${SECS[$key]:-}" ]; then
-        printf '| %s | not built | | | | %s |\n' "$label" "$5"
+        printf '| %s | %s | | | | %s |\n' "$label" "$(selected "$key" && echo "not built" || echo "not run")" "$5"
     else
-        printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$(rate "$records" "${SECS[$key]}")" \
+        printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$(rate "$n" "${SECS[$key]}")" \
             "$(mbs "$bytes" "${SECS[$key]}")" "$(mib "${RSS[$key]}")" "$4" "$5"
     fi
 }
 ok() { [ -n "${SECS[$1]:-}" ] && [ -z "${FAILED[$1]:-}" ]; }
 rss_cell() {
-    if ok "$1"; then mib "${RSS[$1]}"; elif [ -n "${FAILED[$1]:-}" ]; then echo "FAILED (${FAILED[$1]})"; else echo "not built"; fi
+    if ok "$1"; then mib "${RSS[$1]}"; elif [ -n "${FAILED[$1]:-}" ]; then echo "FAILED (${FAILED[$1]})"; elif selected "$1"; then echo "not built"; else echo "not run"; fi
 }
 # share KEY LIMIT: KEY's throughput as a percentage of LIMIT's; share_ok: is it >= MIN?
 share() { pct "${SECS[$2]}" "${SECS[$1]}"; }
@@ -353,6 +432,12 @@ for c in "append:append-only, empty table:75" "upsert:upsert, empty table:75" "r
     target_cell $key "≥ $min% of limit" "$flag"
     row "target-sqlite, $label" $key "$stream_bytes" "$vs" "$CELL"
 done
+# MB/s of the tap-sqlite rows: the database file's bytes.
+row "limit: SQLite SELECT of every column, stepped through" sqlite_read_limit "$read_db_bytes" — —
+vs=""; flag=0
+if ok sqlite_read && ok sqlite_read_limit; then vs="$(share sqlite_read sqlite_read_limit) of limit"; flag=$(share_ok sqlite_read sqlite_read_limit 50); fi
+target_cell sqlite_read "≥ 50% of limit" "$flag"
+row "tap-sqlite, FULL_TABLE of $read_src" sqlite_read "$read_db_bytes" "$vs" "$CELL"
 row "limit: PostgreSQL COPY of encoded rows (libpq)" pg_limit "$stream_bytes" — —
 for c in "append:append-only, empty table:70" "upsert:upsert, empty table:50"; do
     IFS=: read -r v label min <<<"$c"
@@ -373,6 +458,15 @@ for v in strings infer; do
     target_cell $key "≥ $(count "$min") records/s" "$flag"
     row "$label" $key "$csv_bytes" "$vs" "$CELL"
 done
+# tap-rest: rest_records may be fewer than the records (BENCH_REST_RECORDS); MB/s of the
+# response bodies.
+rest_n=""
+[ "$rest_records" = "$records" ] || rest_n=", $(count "$rest_records") records"
+row "limit: libcurl + simdjson On-Demand, loopback pages of 1,000$rest_n" rest_limit "$rest_bytes" — — "$rest_records"
+vs=""; flag=0
+if ok rest_tap && ok rest_limit; then vs="$(share rest_tap rest_limit) of limit"; flag=$(share_ok rest_tap rest_limit 70); fi
+target_cell rest_tap "≥ 70% of limit" "$flag"
+row "tap-rest, loopback pages of 1,000$rest_n" rest_tap "$rest_bytes" "$vs" "$CELL" "$rest_records"
 row "shell pipe: tap-csv \| target-jsonl" pipe "$csv_bytes" — —
 vs=""; flag=0
 if ok singer_run && ok pipe; then
@@ -389,7 +483,8 @@ if [ "$quick" != 1 ]; then
     # Flat means within 10% + 2 MiB: allocator noise, not growth with input.
     for pair in "target-jsonl, validation on:jsonl_on:jsonl_big" "target-sqlite, upsert:sqlite_upsert:sqlite_big" \
         "target-postgres, upsert:pg_upsert:pg_big" \
-        "tap-csv, string columns:csv_strings:csv_big"; do
+        "tap-csv, string columns:csv_strings:csv_big" "tap-sqlite, FULL_TABLE:sqlite_read:sqlite_read_big" \
+        "tap-rest, pages of 1,000${rest_n:+$rest_n and 10x}:rest_tap:rest_big"; do
         IFS=: read -r label small big <<<"$pair"
         CELL=flat
         if ok "$small" && ok "$big"; then
