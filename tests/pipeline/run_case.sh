@@ -71,7 +71,10 @@ if [ -d "$case_dir/expected_files" ]; then
   done < <(cd "$case_dir/expected_files" && find . -type f)
 fi
 if [ "$fail" = 1 ]; then
-  echo "--- stderr was:"; head -c 4000 "$work/.stderr"
+  # The start and the end: a long case's reason for failing is usually its last line.
+  echo "--- stderr was:"
+  if [ "$(wc -c <"$work/.stderr")" -le 6000 ]; then cat "$work/.stderr"
+  else head -c 2000 "$work/.stderr"; echo; echo "[...]"; tail -c 4000 "$work/.stderr"; fi
   exit 1
 fi
 echo "ok"
