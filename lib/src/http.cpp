@@ -217,6 +217,7 @@ Response Client::send(const Request& request, const Location& where) {
   using clock = std::chrono::steady_clock;
   const auto deadline = clock::now() + std::chrono::duration_cast<clock::duration>(
                                            std::chrono::duration<double>(o.deadline_seconds));
+  std::string last_problem;  // what the server said before the deadline cut an attempt short
   for (int retry = 0;; ++retry) {
     impl.throttle();
     const double remaining = std::chrono::duration<double>(deadline - clock::now()).count();
@@ -227,7 +228,13 @@ Response Client::send(const Request& request, const Location& where) {
     std::optional<double> retry_after;
     if (a.code != CURLE_OK) {
       if (a.code == CURLE_OPERATION_TIMEDOUT) {
-        problem = "no response within " + seconds_text(timeout < o.timeout_seconds ? timeout : o.timeout_seconds);
+        if (timeout < o.timeout_seconds) {
+          // The deadline, not the server, ended this attempt: report what the server last said.
+          throw Error(where, "{} {}: {} (deadline of {} reached after {})", request.method, shown,
+                      last_problem.empty() ? std::string("no response") : last_problem,
+                      seconds_text(o.deadline_seconds), log::counted(retry + 1, "attempt"));
+        }
+        problem = "no response within " + seconds_text(o.timeout_seconds);
       } else {
         problem = curl_easy_strerror(a.code);
         if (!problem.empty()) problem[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(problem[0])));
@@ -259,6 +266,7 @@ Response Client::send(const Request& request, const Location& where) {
       }
       wait = *retry_after;
     }
+    last_problem = problem;
     const double left = std::chrono::duration<double>(deadline - clock::now()).count();
     if (wait >= left) {
       throw Error(where, "{} {}: {} (deadline of {} reached after {})", request.method, shown, problem,

@@ -175,6 +175,42 @@ TEST_CASE("client stops at the request deadline", "[http]") {
   CHECK_THROWS_WITH(client.get(s.url("/down")), Contains(": HTTP 503 (deadline of 0.5s reached after"));
 }
 
+TEST_CASE("client reports what the server last said when the deadline cuts an attempt short", "[http]") {
+  TestServer s;
+  std::atomic<int> calls{0};
+  s.server.Get("/down-then-slow", [&](const httplib::Request&, httplib::Response& res) {
+    if (calls++ == 0) {
+      res.status = 503;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    res.set_content("late", "text/plain");
+  });
+  http::Options o = fast();
+  o.timeout_seconds = 30;
+  o.max_retries = 5;
+  o.backoff_initial_seconds = 0.05;
+  o.backoff_max_seconds = 0.05;
+  o.deadline_seconds = 0.6;
+  http::Client client(o);
+  CHECK_THROWS_WITH(client.get(s.url("/down-then-slow")),
+                    Equals("GET " + s.url("/down-then-slow") + ": HTTP 503 (deadline of 0.6s reached after 2 attempts)"));
+}
+
+TEST_CASE("client names the deadline when the only attempt outlives it", "[http]") {
+  TestServer s;
+  s.server.Get("/slow", [&](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    res.set_content("late", "text/plain");
+  });
+  http::Options o = fast();
+  o.timeout_seconds = 30;
+  o.deadline_seconds = 0.3;
+  http::Client client(o);
+  CHECK_THROWS_WITH(client.get(s.url("/slow")),
+                    Equals("GET " + s.url("/slow") + ": no response (deadline of 0.3s reached after 1 attempt)"));
+}
+
 TEST_CASE("client reports a refused connection after retrying it", "[http]") {
   int port = 0;
   {
