@@ -4,6 +4,10 @@
 
 #include <simdjson.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -315,68 +319,119 @@ bool is_valid_utf8(std::string_view text) noexcept {
 
 namespace {
 
-// Bytes >= 0x80 of text already known to be valid UTF-8 need no look, except 0xE2,
-// which may start U+2028/U+2029.
-struct TrustedByteClass {
-  unsigned char table[256];
-  constexpr TrustedByteClass() : table() {
-    for (int c = 0; c < 256; ++c) {
-      table[c] = c < 0x20 || c == '"' || c == '\\' ? kEscape : c == 0xE2 ? kHigh : kPlain;
+
+#ifdef __SSE2__
+// The bytes of x that are not plain ASCII (a control byte, '"', '\\' or a byte >= 0x80)
+// as a bit mask: as signed bytes, control bytes and bytes >= 0x80 are all below 0x20.
+inline unsigned special_bytes(__m128i x) noexcept {
+  const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  return static_cast<unsigned>(_mm_movemask_epi8(
+      _mm_or_si128(_mm_cmplt_epi8(x, space), _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)))));
+}
+#endif
+
+// Escapes the characters of s (n bytes) that start in [i, stop) to p, and moves i past
+// them (a character that starts before stop may end after it). p needs room for
+// 6 * (stop - i) + 32 bytes: no byte turns into more than six, and whole blocks of
+// sixteen are stored at once.
+template <bool kTrusted>
+char* escape_into(char* p, const unsigned char* s, size_t& i, size_t stop, size_t n, bool& valid) noexcept {
+  static constexpr char kHex[] = "0123456789abcdef";
+  while (i < stop) {
+#ifdef __SSE2__
+    // Plain bytes sixteen at a time; the last 1-15 through a copy, so that nothing
+    // past the end of s is read.
+    __m128i x;
+    unsigned mask;
+    if (i + 16 <= stop) {
+      x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+      mask = special_bytes(x);
+    } else {
+      alignas(16) unsigned char tail[16];
+      std::memcpy(tail, s + i, stop - i);
+      x = _mm_load_si128(reinterpret_cast<const __m128i*>(tail));
+      mask = special_bytes(x) & ((1u << (stop - i)) - 1);
+      if (!mask) mask = 1u << (stop - i);  // stops after the tail, at `stop`
     }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), x);
+    if (!mask) {
+      p += 16;
+      i += 16;
+      continue;
+    }
+    const unsigned plain = static_cast<unsigned>(__builtin_ctz(mask));
+    p += plain;
+    i += plain;
+    if (i >= stop) break;
+#else
+    if (kByteClass.table[s[i]] == kPlain) {
+      *p++ = static_cast<char>(s[i++]);
+      continue;
+    }
+#endif
+    const unsigned char c = s[i];
+    if (c >= 0x80) {
+      // Multi-byte UTF-8 is copied, unless invalid (U+FFFD) or U+2028/U+2029, which are
+      // legal JSON but end lines in JavaScript.
+      const size_t len = kTrusted ? (c != 0xE2 ? 1 : i + 2 < n ? 3 : n - i) : utf8_sequence(s, i, n);
+      if (len == 0) {
+        valid = false;
+        std::memcpy(p, "\xEF\xBF\xBD", 3);
+        p += 3;
+        ++i;
+      } else if (len == 3 && c == 0xE2 && s[i + 1] == 0x80 && (s[i + 2] == 0xA8 || s[i + 2] == 0xA9)) {
+        std::memcpy(p, s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
+        p += 6;
+        i += 3;
+      } else {
+        std::memcpy(p, s + i, len);
+        p += len;
+        i += len;
+      }
+      continue;
+    }
+    p[0] = '\\';
+    switch (c) {
+      case '"': p[1] = '"'; break;
+      case '\\': p[1] = '\\'; break;
+      case '\n': p[1] = 'n'; break;
+      case '\r': p[1] = 'r'; break;
+      case '\t': p[1] = 't'; break;
+      case '\b': p[1] = 'b'; break;
+      case '\f': p[1] = 'f'; break;
+      default:
+        std::memcpy(p, "\\u00", 4);
+        p[4] = kHex[c >> 4];
+        p[5] = kHex[c & 15];
+        p += 4;
+    }
+    p += 2;
+    ++i;
   }
-};
-constexpr TrustedByteClass kTrustedByteClass;
+  return p;
+}
+
+// Text is escaped in slices, so that the room reserved (six times the input) stays small
+// for large values.
+constexpr size_t kSliceBytes = 16 * 1024;
 
 template <bool kTrusted>
 bool append_escaped(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
-  size_t n = text.size();
+  const size_t n = text.size();
   bool valid = true;
-  out.push_back('"');
-  size_t run = 0;  // start of the pending run of plain bytes
-  for (size_t i = 0; i < n;) {
-    unsigned char c = s[i];
-    unsigned char cls = kTrusted ? kTrustedByteClass.table[c] : kByteClass.table[c];
-    if (cls == kPlain) {
-      ++i;
-      continue;
-    }
-    out.append(text.data() + run, i - run);
-    if (cls == kEscape) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        default:
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 15]);
-      }
-      ++i;
-    } else {
-      size_t len = kTrusted ? (i + 2 < n ? 3 : n - i) : utf8_sequence(s, i, n);
-      if (len == 0) {
-        valid = false;
-        out += "\xEF\xBF\xBD";
-        ++i;
-      } else if (len == 3 && c == 0xE2 && s[i + 1] == 0x80 && (s[i + 2] == 0xA8 || s[i + 2] == 0xA9)) {
-        // U+2028/U+2029 are legal JSON but end lines in JavaScript; escape them.
-        out += s[i + 2] == 0xA8 ? "\\u2028" : "\\u2029";
-        i += 3;
-      } else {
-        out.append(text.data() + i, len);
-        i += len;
-      }
-    }
-    run = i;
+  size_t used = out.size();
+  out.resize(used + 1 + 6 * std::min(n, kSliceBytes) + 32 + 1);
+  out[used++] = '"';
+  for (size_t i = 0;;) {
+    const size_t stop = std::min(n, i + kSliceBytes);
+    char* end = escape_into<kTrusted>(out.data() + used, s, i, stop, n, valid);
+    used = static_cast<size_t>(end - out.data());
+    if (i >= n) break;
+    out.resize(used + 6 * std::min(n - i, kSliceBytes) + 32 + 1);
   }
-  out.append(text.data() + run, n - run);
-  out.push_back('"');
+  out[used++] = '"';
+  out.resize(used);
   return valid;
 }
 
@@ -386,15 +441,86 @@ bool append_json_string(std::string& out, std::string_view text) { return append
 
 void append_trusted_json_string(std::string& out, std::string_view text) { append_escaped<true>(out, text); }
 
-void append_json_double(std::string& out, double d) {
-  if (!std::isfinite(d)) {
-    out += "null";
-    return;
+namespace {
+
+// The shortest round-trip text of d when it has few decimals (prices, coordinates,
+// ratios: most real data), as std::to_chars(buf, end, d) writes it, at a fraction of the
+// cost; nullptr when d is not of that kind (to_chars then does the work).
+//
+// d is m / 10^k for the smallest k (0-17) for which an integer m < 2^52 gives back d:
+// m and 10^k are exact doubles and IEEE division rounds m / 10^k to the nearest double,
+// as reading the text "m e-k" does, so the text reads back as d. Below 2^52 no other m
+// does so for the same k, and no text with fewer digits does for a smaller k: this is
+// the shortest text, the one to_chars writes. Only the shapes where to_chars prefers
+// the plain form over the exponent form are taken (it writes the shorter, the plain one
+// on a tie).
+char* short_decimal(double d, char* buf) noexcept {
+  static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
+                                      1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
+  constexpr double kMaxMantissa = 4503599627370496.0;  // 2^52
+  const double a = std::fabs(d);
+  if (!(a >= 1e-7) || !(a < kMaxMantissa)) return nullptr;
+  int k = 0;
+  std::uint64_t m = 0;
+  for (;; ++k) {
+    if (k == 18) return nullptr;
+    const double scaled = a * kPow10[k];
+    if (scaled >= kMaxMantissa) return nullptr;
+    m = static_cast<std::uint64_t>(scaled + 0.5);
+    if (static_cast<double>(m) / kPow10[k] == a) break;
   }
-  char buf[32];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, d);
-  (void)ec;
-  out.append(buf, p);
+  char digits[24];
+  const int len = static_cast<int>(std::to_chars(digits, digits + sizeof digits, m).ptr - digits);
+  if (k == 0) {
+    if (digits[len - 1] == '0') return nullptr;  // 1000 is "1e+03" in to_chars
+  } else if (len <= k) {
+    // 0.000908: "0." and k digits, against s digits "d.ddde-XX" (s + 4, + 1 when s > 1).
+    if (2 + k > len + 4 + (len > 1 ? 1 : 0)) return nullptr;
+  }
+  char* p = buf;
+  if (d < 0) *p++ = '-';
+  if (k == 0) {
+    std::memcpy(p, digits, static_cast<size_t>(len));
+    return p + len;
+  }
+  if (len <= k) {
+    *p++ = '0';
+    *p++ = '.';
+    std::memset(p, '0', static_cast<size_t>(k - len));
+    p += k - len;
+    std::memcpy(p, digits, static_cast<size_t>(len));
+    return p + len;
+  }
+  std::memcpy(p, digits, static_cast<size_t>(len - k));
+  p += len - k;
+  *p++ = '.';
+  std::memcpy(p, digits + (len - k), static_cast<size_t>(k));
+  return p + k;
+}
+
+}  // namespace
+
+char* write_json_double(char* p, double d) noexcept {
+  if (!std::isfinite(d)) {
+    std::memcpy(p, "null", 4);
+    return p + 4;
+  }
+  char* end = short_decimal(d, p);
+  return end ? end : std::to_chars(p, p + kJsonDoubleRoom, d).ptr;
+}
+
+void append_json_double(std::string& out, double d) {
+  char buf[kJsonDoubleRoom];
+  out.append(buf, write_json_double(buf, d));
+}
+
+char* write_json_string(char* p, std::string_view s, bool& valid) noexcept {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(s.data());
+  size_t i = 0;
+  *p++ = '"';
+  p = escape_into<false>(p, bytes, i, s.size(), s.size(), valid);
+  *p++ = '"';
+  return p;
 }
 
 void JsonWriter::begin_object() {

@@ -111,7 +111,7 @@ void MessageWriter::end_record(std::string_view time_extracted, std::optional<st
     buffer_ += R"(,"version":)";
     buffer_ += std::to_string(*version);
   }
-  buffer_ += "}\n";
+  buffer_.append("}\n", 2);
   in_record_ = false;
   maybe_flush();
 }

@@ -19,6 +19,7 @@ namespace tap_sqlite {
 
 using singer::Error;
 using singer::Json;
+using singer::kJsonDoubleRoom;
 using singer::Location;
 using singer::UsageError;
 using singer::sqlite::Database;
@@ -63,6 +64,24 @@ struct Value {
   std::string_view bytes;  // TEXT or BLOB, valid until the next step
 };
 
+// Whether `type` admits the value as it is (the check made for every value).
+bool admits(const PropertyType& type, const Value& value) {
+  if (type.any) return true;
+  switch (value.storage) {
+    case StorageClass::Null: return type.null;
+    case StorageClass::Integer: return type.integer || type.number;
+    case StorageClass::Real: return type.number;
+    case StorageClass::Text:
+      if (!type.string || type.base64) return false;
+      if (type.format.empty()) return true;
+      return type.format == "date-time" ? singer::is_date_time(value.bytes)
+             : type.format == "date"    ? singer::is_date(value.bytes)
+                                        : true;
+    case StorageClass::Blob: return type.string && type.format.empty();
+  }
+  return false;
+}
+
 // Widens `type` so it admits the value, and says whether it changed.
 bool widen_for(PropertyType& type, const Value& value) {
   if (type.any) return false;
@@ -104,13 +123,6 @@ bool widen_for(PropertyType& type, const Value& value) {
   return false;
 }
 
-void append_int(std::string& out, std::int64_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  (void)ec;
-  out.append(buf, end);
-}
-
 // The replication-key value of the current row as the bookmark keeps it.
 Json key_value(const Statement& row, int index) {
   switch (row.column_storage(index)) {
@@ -147,30 +159,32 @@ bool is_view(const Database& db, const std::string& name) {
 
 }  // namespace
 
-void append_base64(std::string& out, std::string_view bytes) {
+char* write_base64(char* out, std::string_view bytes) noexcept {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::size_t i = 0;
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   for (; i + 3 <= bytes.size(); i += 3) {
     const unsigned v = (unsigned{p[i]} << 16) | (unsigned{p[i + 1]} << 8) | p[i + 2];
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
+    *out++ = kAlphabet[(v >> 18) & 63];
+    *out++ = kAlphabet[(v >> 12) & 63];
+    *out++ = kAlphabet[(v >> 6) & 63];
+    *out++ = kAlphabet[v & 63];
   }
   const std::size_t rest = bytes.size() - i;
-  if (rest == 1) {
-    const unsigned v = unsigned{p[i]} << 16;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += "==";
-  } else if (rest == 2) {
-    const unsigned v = (unsigned{p[i]} << 16) | (unsigned{p[i + 1]} << 8);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += '=';
+  if (rest != 0) {
+    const unsigned v = (unsigned{p[i]} << 16) | (rest == 2 ? unsigned{p[i + 1]} << 8 : 0u);
+    *out++ = kAlphabet[(v >> 18) & 63];
+    *out++ = kAlphabet[(v >> 12) & 63];
+    *out++ = rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
+    *out++ = '=';
   }
+  return out;
+}
+
+void append_base64(std::string& out, std::string_view bytes) {
+  const std::size_t used = out.size();
+  out.resize(used + base64_room(bytes.size()));
+  out.resize(static_cast<std::size_t>(write_base64(out.data() + used, bytes) - out.data()));
 }
 
 Options read_options(const Json& config) {
@@ -314,7 +328,7 @@ void SqliteStream::sync(singer::SyncContext& ctx) {
     const PropertyType& t = f.type;
     f.numbers_as_text = !(property == discovered) && !t.any && t.string && !t.integer && !t.number &&
                         t.format.empty() && !t.base64;
-    if (!fields.empty()) f.key_json = ",";
+    if (!fields.empty()) f.key_json.assign(1, ',');
     singer::append_json_string(f.key_json, name);
     f.key_json += ':';
     select += (fields.empty() ? "" : ", ") + expression;
@@ -420,6 +434,7 @@ void SqliteStream::sync(singer::SyncContext& ctx) {
           break;
       }
       if (f.numbers_as_text && (v.storage == StorageClass::Integer || v.storage == StorageClass::Real)) continue;
+      if (admits(f.type, v)) continue;
       const PropertyType before = f.type;
       if (widen_for(f.type, v)) {
         ctx.widen(f.name, f.type.to_json());
@@ -428,27 +443,43 @@ void SqliteStream::sync(singer::SyncContext& ctx) {
                           before.to_json().dump(), f.type.to_json().dump());
       }
     }
-    singer::JsonWriter& w = ctx.begin_record();
-    w.begin_object();
-    std::string& out = w.out();
+    // The record is written on raw memory sized once for its largest possible text.
+    std::size_t room = 2;
+    for (std::size_t k = 0; k < fields.size(); ++k) {
+      const Value& v = values[k];
+      room += fields[k].key_json.size() + kJsonDoubleRoom + 2;
+      if (v.storage == StorageClass::Text) room += singer::json_string_room(v.bytes.size());
+      if (v.storage == StorageClass::Blob) room += base64_room(v.bytes.size());
+    }
+    std::string& out = ctx.begin_record().out();
+    const std::size_t start = out.size();
+    out.resize(start + room);
+    char* p = out.data() + start;
+    *p++ = '{';
     for (std::size_t k = 0; k < fields.size(); ++k) {
       Field& f = fields[k];
       const Value& v = values[k];
-      out += f.key_json;
+      std::memcpy(p, f.key_json.data(), f.key_json.size());
+      p += f.key_json.size();
       switch (v.storage) {
-        case StorageClass::Null: out += "null"; break;
+        case StorageClass::Null:
+          std::memcpy(p, "null", 4);
+          p += 4;
+          break;
         case StorageClass::Integer:
-          if (f.numbers_as_text) out += '"';
-          append_int(out, v.integer);
-          if (f.numbers_as_text) out += '"';
+          if (f.numbers_as_text) *p++ = '"';
+          p = std::to_chars(p, p + 21, v.integer).ptr;
+          if (f.numbers_as_text) *p++ = '"';
           break;
         case StorageClass::Real:
-          if (f.numbers_as_text) out += '"';
-          singer::append_json_double(out, v.real);
-          if (f.numbers_as_text) out += '"';
+          if (f.numbers_as_text) *p++ = '"';
+          p = singer::write_json_double(p, v.real);
+          if (f.numbers_as_text) *p++ = '"';
           break;
-        case StorageClass::Text:
-          if (!singer::append_json_string(out, v.bytes)) {
+        case StorageClass::Text: {
+          bool valid = true;
+          p = singer::write_json_string(p, v.bytes, valid);
+          if (!valid) {
             if (!replace_invalid_utf8_) {
               throw Error(where, "{}: field '{}': TEXT value is not valid UTF-8 (set \"invalid_utf8\": \"replace\" to write U+FFFD instead)",
                           row_name(), f.name);
@@ -460,14 +491,16 @@ void SqliteStream::sync(singer::SyncContext& ctx) {
             }
           }
           break;
+        }
         case StorageClass::Blob:
-          out += '"';
-          append_base64(out, v.bytes);
-          out += '"';
+          *p++ = '"';
+          p = write_base64(p, v.bytes);
+          *p++ = '"';
           break;
       }
     }
-    w.end_object();
+    *p++ = '}';
+    out.resize(static_cast<std::size_t>(p - out.data()));
     if (key_index >= 0) {
       Json value = key_value(rows, key_index);
       if (!value.is_null()) ctx.observe_replication_value(value);

@@ -58,5 +58,8 @@ class SqliteStream : public singer::Stream {
 
 // Standard base64 (RFC 4648, with padding) of bytes, appended to out.
 void append_base64(std::string& out, std::string_view bytes);
+// The same on raw memory with room for base64_room(bytes.size()) bytes; returns the end.
+constexpr std::size_t base64_room(std::size_t bytes) noexcept { return (bytes + 2) / 3 * 4; }
+char* write_base64(char* out, std::string_view bytes) noexcept;
 
 }  // namespace tap_sqlite

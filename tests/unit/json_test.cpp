@@ -5,6 +5,10 @@
 #include <catch2/catch.hpp>
 
 #include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <vector>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -482,6 +486,133 @@ TEST_CASE("append_json_double writes the shortest text that reads back the same"
     CHECK(ec == std::errc());
     CHECK(p == text.data() + text.size());
     CHECK(back == d);
+  }
+}
+
+TEST_CASE("append_json_double writes what std::to_chars writes, for decimals and for any double", "[json]") {
+  // The fast path for few-decimal values must agree with to_chars byte for byte, around
+  // every shape it takes or declines (exponent form, ties, 2^52, trailing zeros).
+  auto to_chars_text = [](double d) {
+    char buf[32];
+    return std::string(buf, std::to_chars(buf, buf + sizeof buf, d).ptr);
+  };
+  std::mt19937_64 random(20261129);
+  std::uniform_int_distribution<int> digit_count(1, 17), exponent(-12, 18), sign(0, 1);
+  std::size_t checked = 0;
+  auto check = [&](double d) {
+    if (!std::isfinite(d)) return;
+    const std::string want = to_chars_text(d), got = shortest(d);
+    if (got != want) FAIL_CHECK("value " << want << " written as " << got);
+    ++checked;
+  };
+  for (int i = 0; i < 300000; ++i) {
+    // A decimal with 1-17 significant digits, read as a double, and its neighbours.
+    std::string text = sign(random) ? "-" : "";
+    const int count = digit_count(random);
+    for (int k = 0; k < count; ++k) text += static_cast<char>('0' + random() % 10);
+    text += "e" + std::to_string(exponent(random));
+    const double d = std::strtod(text.c_str(), nullptr);
+    check(d);
+    check(std::nextafter(d, 0.0));
+    check(std::nextafter(d, 1e300));
+    // Any bit pattern.
+    std::uint64_t bits = random();
+    double any;
+    std::memcpy(&any, &bits, sizeof any);
+    check(any);
+  }
+  for (double d : {4503599627370495.0, 4503599627370496.0, 4503599627370497.0, 9007199254740992.0, 1e-7, 1.5e-7,
+                   1e-6, 0.000908, 0.00908, 0.0001, 0.001, 0.01, 10.0, 1000.0, 1234.5, 99999999999999.9}) {
+    check(d);
+    check(-d);
+  }
+  CHECK(checked > 1000000);
+}
+
+TEST_CASE("append_json_string agrees with a byte-by-byte escaper at every length and offset", "[json]") {
+  // The escaper scans 16 bytes at a time: special bytes at every position of a block and
+  // of the tail must come out as a plain byte-by-byte escaper writes them.
+  auto reference = [](std::string_view text) {
+    std::string out = "\"";
+    for (std::size_t i = 0; i < text.size();) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c >= 0x80) {
+        // decode one sequence by hand, strictly (RFC 3629)
+        std::size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        bool ok = len != 0 && i + len <= text.size();
+        for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+        if (ok) {
+          const auto c1 = static_cast<unsigned char>(text[i + 1]);
+          if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
+            ok = false;
+        }
+        if (!ok) {
+          out += "\xEF\xBF\xBD";
+          ++i;
+        } else if (len == 3 && c == 0xE2 && text[i + 1] == '\x80' && (text[i + 2] == '\xA8' || text[i + 2] == '\xA9')) {
+          out += text[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
+          i += 3;
+        } else {
+          out.append(text.substr(i, len));
+          i += len;
+        }
+        continue;
+      }
+      if (c == '"') out += "\\\"";
+      else if (c == '\\') out += "\\\\";
+      else if (c == '\n') out += "\\n";
+      else if (c == '\r') out += "\\r";
+      else if (c == '\t') out += "\\t";
+      else if (c == '\b') out += "\\b";
+      else if (c == '\f') out += "\\f";
+      else if (c < 0x20) {
+        char u[7];
+        std::snprintf(u, sizeof u, "\\u%04x", c);
+        out += u;
+      } else out += static_cast<char>(c);
+      ++i;
+    }
+    return out + "\"";
+  };
+  const std::vector<std::string> pieces = {"\"", "\\", "\n", "\x01", std::string(1, '\0'), "\x1f", "\x7f", " ",
+                                           "\xC3\xA9", "\xE2\x82\xAC", "\xE2\x80\xA8", "\xE2\x80\xA9",
+                                           "\xF0\x9F\x98\x80", "\xFF", "\xC3", "\xE2\x82", "\xED\xA0\x80", "\x80"};
+  std::mt19937 random(7);
+  std::size_t checked = 0;
+  for (std::size_t length = 0; length <= 70; ++length) {
+    for (int trial = 0; trial < 400; ++trial) {
+      std::string text;
+      while (text.size() < length) {
+        if (random() % 4 == 0) text += pieces[random() % pieces.size()];
+        else text += static_cast<char>('a' + random() % 26);
+      }
+      std::string got;
+      const bool valid = append_json_string(got, text);
+      const std::string want = reference(text);
+      if (got != want) FAIL_CHECK("length " << length << " trial " << trial << ": " << got << " != " << want);
+      if (valid != is_valid_utf8(text)) FAIL_CHECK("validity of length " << length << " trial " << trial);
+      std::vector<char> room(json_string_room(text.size()));  // exactly the room promised
+      bool raw_valid = true;
+      char* end = write_json_string(room.data(), text, raw_valid);
+      if (std::string(room.data(), end) != want || raw_valid != valid) FAIL_CHECK("raw, length " << length << " trial " << trial);
+      if (valid) {  // what is known to be valid goes through the trusted escaper the same way
+        std::string trusted;
+        append_trusted_json_string(trusted, text);
+        if (trusted != want) FAIL_CHECK("trusted, length " << length << " trial " << trial);
+      }
+      ++checked;
+    }
+  }
+  CHECK(checked == 71 * 400);
+
+  // Values larger than the escaper's 16 KiB slices: characters across every slice edge.
+  for (std::size_t shift = 0; shift < 8; ++shift) {
+    std::string big(shift, 'x');
+    while (big.size() < 70000) big += pieces[random() % pieces.size()] + "abc";
+    std::string got;
+    const bool valid = append_json_string(got, big);
+    CHECK(got == reference(big));
+    CHECK(valid == is_valid_utf8(big));
   }
 }
 

@@ -105,6 +105,14 @@ bool is_valid_utf8(std::string_view s) noexcept;
 // Shortest text that reads back as the same double; "null" for NaN and infinities.
 void append_json_double(std::string& out, double d);
 
+// The same writers on raw memory, for hot loops that size their output once (one
+// resize per record instead of one append per piece). Each returns the end of what it
+// wrote; `p` needs room for the bound given.
+constexpr std::size_t json_string_room(std::size_t bytes) noexcept { return 6 * bytes + 32; }
+char* write_json_string(char* p, std::string_view s, bool& valid) noexcept;  // json_string_room(s.size())
+constexpr std::size_t kJsonDoubleRoom = 32;
+char* write_json_double(char* p, double d) noexcept;  // kJsonDoubleRoom
+
 // A decimal number as people and spreadsheets write it ("+5", ".5", "5.", "007",
 // "-.5e3") as the JSON literal of the same value ("5", "0.5", "5.0", "7", "-0.5e3"),
 // written to out, which needs room for text.size() + 1 bytes. Returns the bytes written,
