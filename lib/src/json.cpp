@@ -9,6 +9,7 @@
 #endif
 
 #include <charconv>
+#include <cstdint>
 #include <cmath>
 #include <cstdlib>
 #include <stdexcept>
@@ -339,30 +340,54 @@ char* escape_into(char* p, const unsigned char* s, size_t& i, size_t stop, size_
   static constexpr char kHex[] = "0123456789abcdef";
   while (i < stop) {
 #ifdef __SSE2__
-    // Plain bytes sixteen at a time; the last 1-15 through a copy, so that nothing
-    // past the end of s is read.
-    __m128i x;
-    unsigned mask;
+    // Plain bytes sixteen at a time.
     if (i + 16 <= stop) {
-      x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
-      mask = special_bytes(x);
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(p), x);
+      const unsigned mask = special_bytes(x);
+      if (!mask) {
+        p += 16;
+        i += 16;
+        continue;
+      }
+      const unsigned plain = static_cast<unsigned>(__builtin_ctz(mask));
+      p += plain;
+      i += plain;
     } else {
-      alignas(16) unsigned char tail[16];
-      std::memcpy(tail, s + i, stop - i);
-      x = _mm_load_si128(reinterpret_cast<const __m128i*>(tail));
-      mask = special_bytes(x) & ((1u << (stop - i)) - 1);
-      if (!mask) mask = 1u << (stop - i);  // stops after the tail, at `stop`
+      // The last 1-15 bytes: two overlapping loads of 8 (or 4) bytes, nothing read past
+      // the end of s, and their masks put back in place.
+      const size_t r = stop - i;
+      unsigned mask;
+      if (r >= 8) {
+        std::uint64_t lo, hi;
+        std::memcpy(&lo, s + i, 8);
+        std::memcpy(&hi, s + stop - 8, 8);
+        std::memcpy(p, &lo, 8);
+        std::memcpy(p + r - 8, &hi, 8);
+        const unsigned m = special_bytes(_mm_set_epi64x(static_cast<long long>(hi), static_cast<long long>(lo)));
+        mask = (m & 0xFFu) | ((m >> 8) << (r - 8));
+      } else if (r >= 4) {
+        std::uint32_t lo, hi;
+        std::memcpy(&lo, s + i, 4);
+        std::memcpy(&hi, s + stop - 4, 4);
+        std::memcpy(p, &lo, 4);
+        std::memcpy(p + r - 4, &hi, 4);
+        const unsigned m = special_bytes(_mm_set_epi32(0, 0, static_cast<int>(hi), static_cast<int>(lo)));
+        mask = (m & 0xFu) | (((m >> 4) & 0xFu) << (r - 4));
+      } else {
+        const std::uint32_t v = s[i] | (r > 1 ? std::uint32_t{s[i + 1]} << 8 : 0u) | (r > 2 ? std::uint32_t{s[i + 2]} << 16 : 0u);
+        std::memcpy(p, &v, 4);
+        mask = special_bytes(_mm_cvtsi32_si128(static_cast<int>(v))) & ((1u << r) - 1);
+      }
+      if (!mask) {
+        p += r;
+        i = stop;
+        break;
+      }
+      const unsigned plain = static_cast<unsigned>(__builtin_ctz(mask));
+      p += plain;
+      i += plain;
     }
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), x);
-    if (!mask) {
-      p += 16;
-      i += 16;
-      continue;
-    }
-    const unsigned plain = static_cast<unsigned>(__builtin_ctz(mask));
-    p += plain;
-    i += plain;
-    if (i >= stop) break;
 #else
     if (kByteClass.table[s[i]] == kPlain) {
       *p++ = static_cast<char>(s[i++]);

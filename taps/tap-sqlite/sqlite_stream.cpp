@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -48,6 +49,9 @@ struct Field {
   int index = 0;
   PropertyType type;
   std::string key_json;
+  // key_json again, padded, when it fits: copied with one fixed-size move.
+  std::array<char, 32> key_padded{};
+  bool key_fits = false;
   // The catalog changed the discovered type to text only: numbers are written as
   // strings, as asked, instead of widening the type back.
   bool numbers_as_text = false;
@@ -331,6 +335,8 @@ void SqliteStream::sync(singer::SyncContext& ctx) {
     if (!fields.empty()) f.key_json.assign(1, ',');
     singer::append_json_string(f.key_json, name);
     f.key_json += ':';
+    f.key_fits = f.key_json.size() <= f.key_padded.size();
+    if (f.key_fits) std::memcpy(f.key_padded.data(), f.key_json.data(), f.key_json.size());
     select += (fields.empty() ? "" : ", ") + expression;
     fields.push_back(std::move(f));
   };
@@ -459,7 +465,11 @@ void SqliteStream::sync(singer::SyncContext& ctx) {
     for (std::size_t k = 0; k < fields.size(); ++k) {
       Field& f = fields[k];
       const Value& v = values[k];
-      std::memcpy(p, f.key_json.data(), f.key_json.size());
+      if (f.key_fits) {
+        std::memcpy(p, f.key_padded.data(), f.key_padded.size());  // the value's room takes the rest
+      } else {
+        std::memcpy(p, f.key_json.data(), f.key_json.size());
+      }
       p += f.key_json.size();
       switch (v.storage) {
         case StorageClass::Null:
