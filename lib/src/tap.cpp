@@ -220,7 +220,7 @@ int run_tap(int argc, char** argv, const TapSpec& spec) {
     schema.stream = entry.tap_stream_id;
     schema.schema = selected_schema(entry);
     schema.key_properties = entry.effective_key_properties();
-    SyncContext ctx(out, entry, *stream, state, test.empty() ? kStateEvery : 1, after_record);
+    SyncContext ctx(out, entry, *stream, state, test.empty() ? stream->state_every() : 1, after_record);
     if (ctx.replication_key()) schema.bookmark_properties = {*ctx.replication_key()};
     ctx.announce(std::move(schema));
     if (!test.empty()) {

@@ -5,7 +5,8 @@
 //   tap-sqlite --about [--format json|markdown]
 //
 // Settings (schemas/config/tap-sqlite.json, printed by --about): database (alias
-// path_to_db), tables, exclude_tables, start_date, busy_timeout_ms, invalid_utf8.
+// path_to_db), tables, exclude_tables, start_date, busy_timeout_ms, batch_size,
+// invalid_utf8.
 // The database is opened read-only and never created; FULL_TABLE and INCREMENTAL
 // streams each read inside one read transaction.
 #include "singer/cli.hpp"

@@ -214,6 +214,11 @@ Options read_options(const Json& config) {
     if (!v || *v < 0 || *v > 2147483647) throw UsageError(Location{}, "busy_timeout_ms: must be a whole number of milliseconds");
     options.busy_timeout_ms = static_cast<int>(*v);
   }
+  if (const Json* batch = config.find("batch_size")) {
+    auto v = batch->as_int();
+    if (!v || *v < 1) throw UsageError(Location{}, "batch_size: must be a whole number of records, 1 or more");
+    options.batch_size = *v;
+  }
   if (const Json* utf8 = config.find("invalid_utf8"); utf8 && utf8->is_string()) {
     options.replace_invalid_utf8 = utf8->as_string() == "replace";
   }
@@ -261,7 +266,8 @@ SqliteStream::SqliteStream(std::shared_ptr<Database> db, TableInfo table, const 
     : db_(std::move(db)),
       table_(std::move(table)),
       start_date_(options.start_date),
-      replace_invalid_utf8_(options.replace_invalid_utf8) {}
+      replace_invalid_utf8_(options.replace_invalid_utf8),
+      batch_size_(options.batch_size) {}
 
 void SqliteStream::add_discovered_metadata(singer::CatalogEntry& entry) const {
   Json& top = entry.metadata_at_or_add({});

@@ -22,6 +22,7 @@ struct Options {
   std::optional<std::string> start_date;    // first bound of date-time replication keys
   int busy_timeout_ms = 5000;
   bool replace_invalid_utf8 = false;        // invalid_utf8: "replace" instead of "fail"
+  std::int64_t batch_size = 10000;          // records between two STATE messages
 };
 
 // Reads a validated config. Throws UsageError for what the schema cannot say.
@@ -42,6 +43,7 @@ class SqliteStream : public singer::Stream {
   std::vector<std::string> valid_replication_keys() const override { return table_.valid_replication_keys; }
   // INCREMENTAL selects ORDER BY the replication key.
   bool sorted_by_replication_key() const override { return true; }
+  std::int64_t state_every() const override { return batch_size_; }
   void add_discovered_metadata(singer::CatalogEntry& entry) const override;
   // Refuses properties that are no column, and a replication key that is not selected.
   void check_catalog(const singer::CatalogEntry& entry, const singer::Location& where) const override;
@@ -54,6 +56,7 @@ class SqliteStream : public singer::Stream {
   TableInfo table_;
   std::optional<std::string> start_date_;
   bool replace_invalid_utf8_;
+  std::int64_t batch_size_;
 };
 
 // Standard base64 (RFC 4648, with padding) of bytes, appended to out.

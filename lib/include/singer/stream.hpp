@@ -28,6 +28,8 @@ class Stream {
   // True when records come in ascending replication-key order, so the bookmark may
   // advance mid-stream; otherwise it advances only when the stream ends.
   virtual bool sorted_by_replication_key() const { return false; }
+  // Records between two STATE messages (a tap's `batch_size` setting); 0 = the default.
+  virtual std::int64_t state_every() const { return 0; }
   // Adds what only this tap knows to its discovered catalog entry, after the standard
   // metadata (tap-sqlite: sql-datatype per field, row-count per stream).
   virtual void add_discovered_metadata(CatalogEntry& /*entry*/) const {}
