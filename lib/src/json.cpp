@@ -320,7 +320,6 @@ bool is_valid_utf8(std::string_view text) noexcept {
 
 namespace {
 
-
 #ifdef __SSE2__
 // The bytes of x that are not plain ASCII (a control byte, '"', '\\' or a byte >= 0x80)
 // as a bit mask: as signed bytes, control bytes and bytes >= 0x80 are all below 0x20.
