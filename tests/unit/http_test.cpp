@@ -12,6 +12,7 @@
 
 using Catch::Matchers::Contains;
 using Catch::Matchers::Equals;
+using Catch::Matchers::StartsWith;
 using namespace singer;
 
 namespace {
@@ -139,11 +140,11 @@ TEST_CASE("client times out a slow response and retries it", "[http]") {
   TestServer s;
   std::atomic<int> calls{0};
   s.server.Get("/slow", [&](const httplib::Request&, httplib::Response& res) {
-    if (calls++ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    if (calls++ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(4000));
     res.set_content("late but fine", "text/plain");
   });
   http::Options o = fast();
-  o.timeout_seconds = 0.5;
+  o.timeout_seconds = 1.5;  // the second attempt has 1.5 s to answer, even on a loaded machine
   http::Client client(o);
   CHECK(client.get(s.url("/slow")).body == "late but fine");
   CHECK(client.attempts() == 2);
@@ -168,11 +169,11 @@ TEST_CASE("client stops at the request deadline", "[http]") {
   s.server.Get("/down", [](const httplib::Request&, httplib::Response& res) { res.status = 503; });
   http::Options o = fast();
   o.max_retries = 100;
-  o.backoff_initial_seconds = 0.2;
-  o.backoff_max_seconds = 0.2;
-  o.deadline_seconds = 0.5;
+  o.backoff_initial_seconds = 0.4;
+  o.backoff_max_seconds = 0.4;
+  o.deadline_seconds = 1.0;
   http::Client client(o);
-  CHECK_THROWS_WITH(client.get(s.url("/down")), Contains(": HTTP 503 (deadline of 0.5s reached after"));
+  CHECK_THROWS_WITH(client.get(s.url("/down")), Contains(": HTTP 503 (deadline of 1s reached after"));
 }
 
 TEST_CASE("client reports what the server last said when the deadline cuts an attempt short", "[http]") {
@@ -193,8 +194,9 @@ TEST_CASE("client reports what the server last said when the deadline cuts an at
   o.backoff_max_seconds = 0.05;
   o.deadline_seconds = 0.6;
   http::Client client(o);
+  // 2 attempts, unless a loaded machine took the whole deadline for the first and its backoff.
   CHECK_THROWS_WITH(client.get(s.url("/down-then-slow")),
-                    Equals("GET " + s.url("/down-then-slow") + ": HTTP 503 (deadline of 0.6s reached after 2 attempts)"));
+                    StartsWith("GET " + s.url("/down-then-slow") + ": HTTP 503 (deadline of 0.6s reached after "));
 }
 
 TEST_CASE("client names the deadline when the only attempt outlives it", "[http]") {
