@@ -3,6 +3,9 @@
 // minified), so no record ever becomes a DOM.
 #include "rest_stream.hpp"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <simdjson.h>
 
 #include <cstdint>
@@ -102,6 +105,26 @@ std::string_view trim_right(std::string_view s) {
   return s;
 }
 
+// Whether text holds a JSON whitespace byte (space, tab, CR, LF), sixteen bytes at a time.
+bool has_whitespace(std::string_view text) noexcept {
+  std::size_t i = 0;
+#ifdef __SSE2__
+  const __m128i space = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), cr = _mm_set1_epi8('\r'),
+                lf = _mm_set1_epi8('\n');
+  for (; i + 16 <= text.size(); i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+    const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, space), _mm_cmpeq_epi8(x, tab)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(x, cr), _mm_cmpeq_epi8(x, lf)));
+    if (_mm_movemask_epi8(hit) != 0) return true;
+  }
+#endif
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') return true;
+  }
+  return false;
+}
+
 // raw (an object or array the parser has checked) without the whitespace between tokens.
 void append_minified(std::string& out, std::string_view raw) {
   bool in_string = false;
@@ -198,14 +221,17 @@ struct StringHash {
 
 }  // namespace
 
-// One record's fields: names, kinds, and their JSON text in buf.
+// One record's fields: names, kinds, and their JSON text: in the page itself when it is
+// written as it came (most values), else rewritten in buf.
 class RecordScanner {
  public:
   struct Field {
     std::string_view key;  // in the parser's string buffer: valid for the page
     unsigned kind;
     std::string_view str;  // a string's value (unescaped), valid for the page
-    std::size_t begin, end;  // the value's JSON text in buf
+    std::string_view json;  // the value's JSON text as it came, unless in_buf
+    bool in_buf;
+    std::size_t begin, end;  // the value's JSON text in buf, when in_buf
     bool date_time() const { return kind == kString && singer::is_date_time(str); }
   };
   std::vector<Field> fields;
@@ -216,7 +242,9 @@ class RecordScanner {
   const std::vector<std::string>* wanted = nullptr;
   Context picked;
 
-  std::string_view text(const Field& f) const { return std::string_view(buf).substr(f.begin, f.end - f.begin); }
+  std::string_view text(const Field& f) const {
+    return f.in_buf ? std::string_view(buf).substr(f.begin, f.end - f.begin) : f.json;
+  }
 
   void scan(od::object object) {
     fields.clear();
@@ -230,24 +258,25 @@ class RecordScanner {
       const std::size_t begin = buf.size();
       unsigned kind = kNull;
       std::string_view string_value;
+      std::string_view json;  // set when the value's text is written as it came
       switch (take<od::json_type>(value.type())) {
         case od::json_type::null: {
           if (trim_right(take<std::string_view>(value.raw_json_token())) != "null") {
             throw simdjson::simdjson_error(simdjson::N_ATOM_ERROR);
           }
-          buf += "null";
+          json = "null";
           break;
         }
         case od::json_type::boolean:
           kind = kBool;
-          buf += take<bool>(value.get_bool()) ? "true" : "false";
+          json = take<bool>(value.get_bool()) ? "true" : "false";
           break;
         case od::json_type::number: {
           const std::string_view raw = trim_right(take<std::string_view>(value.raw_json_token()));
           bool integer = false;
           if (!json_number(raw, integer)) throw simdjson::simdjson_error(simdjson::NUMBER_ERROR);
           kind = integer ? kInteger : kNumber;
-          buf += raw;
+          json = raw;
           break;
         }
         case od::json_type::string: {
@@ -260,7 +289,7 @@ class RecordScanner {
                              std::memchr(raw.data() + 1, '\\', raw.size() - 2) == nullptr;
           if (plain) {
             string_value = raw.substr(1, raw.size() - 2);
-            buf += raw;
+            json = raw;
           } else {
             string_value = take<std::string_view>(value.get_string());
             singer::append_trusted_json_string(buf, string_value);
@@ -277,12 +306,17 @@ class RecordScanner {
             kind = kArray;
             raw = take<std::string_view>(take<od::array>(value.get_array()).raw_json());
           }
-          // Pretty-printed responses: a RECORD is one line.
-          append_minified(buf, raw);
+          // Pretty-printed responses: a RECORD is one line. Text without any whitespace
+          // byte is written as it came.
+          if (has_whitespace(raw)) {
+            append_minified(buf, raw);
+          } else {
+            json = raw;
+          }
           break;
         }
       }
-      fields.push_back(Field{key, kind, string_value, begin, buf.size()});
+      fields.push_back(Field{key, kind, string_value, json, json.empty(), begin, buf.size()});
       const bool is_key = replication_key && key == *replication_key;
       bool is_wanted = false;
       if (wanted) {
@@ -636,17 +670,17 @@ void RestStream::sync(singer::SyncContext& ctx) {
   std::vector<std::pair<std::string, FieldState*>> layout;
   std::vector<FieldState*> states;
   auto states_of = [&](const RecordScanner& record) {
-    states.clear();
+    states.resize(record.fields.size());
     for (std::size_t i = 0; i < record.fields.size(); ++i) {
       const std::string_view k = record.fields[i].key;
       if (i < layout.size() && layout[i].first == k) {
-        states.push_back(layout[i].second);
+        states[i] = layout[i].second;
         continue;
       }
       FieldState* fs = &field_state(k);
       if (i < layout.size()) layout[i] = {std::string(k), fs};
       else layout.emplace_back(std::string(k), fs);
-      states.push_back(fs);
+      states[i] = fs;
     }
   };
 
@@ -683,16 +717,27 @@ void RestStream::sync(singer::SyncContext& ctx) {
       ctx.widen(f.key, std::move(wider));
     }
     // The object goes straight into the output buffer, from the fields' JSON text.
+    // Sized once: one resize per record rather than three appends per field.
     std::string& object = ctx.begin_record().out();
     const std::size_t open = object.size();
-    object.push_back('{');
+    std::size_t room = 1;
+    for (std::size_t i = 0; i < record.fields.size(); ++i) {
+      if (states[i]->selected) room += 1 + states[i]->key_json.size() + record.text(record.fields[i]).size();
+    }
+    object.resize(open + room);
+    char* p = object.data() + open;
+    *p++ = '{';
     for (std::size_t i = 0; i < record.fields.size(); ++i) {
       const FieldState& s = *states[i];
       if (!s.selected) continue;
-      if (object.size() > open + 1) object.push_back(',');
-      object += s.key_json;
-      object += record.text(record.fields[i]);
+      if (p != object.data() + open + 1) *p++ = ',';
+      std::memcpy(p, s.key_json.data(), s.key_json.size());
+      p += s.key_json.size();
+      const std::string_view value = record.text(record.fields[i]);
+      std::memcpy(p, value.data(), value.size());
+      p += value.size();
     }
+    object.resize(static_cast<std::size_t>(p - object.data()));
     if (parent_) {
       for (const auto& [field, value] : context) {
         const FieldState& s = field_state(parent_->name() + "_" + field);
