@@ -244,13 +244,15 @@ void PostgresDatabase::commit() {
   if (connection_->in_transaction()) connection_->exec("COMMIT");
 }
 
-void PostgresDatabase::copy_open(PostgresSink* owner, const std::string& stream, const std::string& copy_sql) {
+void PostgresDatabase::copy_open(PostgresSink* owner, const std::string& stream, const std::string& copy_sql,
+                                 const std::string& key_index) {
   if (copy_owner_ == owner) return;
   end_copy();
   begin();
   connection_->copy_begin(copy_sql);
   copy_owner_ = owner;
   copy_stream_ = stream;
+  copy_key_index_ = key_index;
 }
 
 void PostgresDatabase::copy_put(std::string_view data) { connection_->copy_put(data); }
@@ -261,7 +263,13 @@ void PostgresDatabase::end_copy() {
   try {
     connection_->copy_end();
   } catch (const Error& e) {
-    Error error(Location{e.location().file, 0, copy_stream_}, "{}", e.detail());
+    std::string detail = e.detail();
+    if (!copy_key_index_.empty() && detail.find(copy_key_index_) != std::string::npos) {
+      // A direct COPY of keys above the table's greatest: someone else added one since.
+      detail += "; another session added this key after target-postgres read the table's greatest key: "
+                "nothing since the last state was written, run again";
+    }
+    Error error(Location{e.location().file, 0, copy_stream_}, "{}", detail);
     failed(error);
     throw error;
   }
@@ -335,6 +343,11 @@ void PostgresSink::replan() {
   plan_ = sql::plan_table(schema_, database_->options().sql, flags);
   rows_ = std::make_unique<sql::RowBuilder>(plan_);
   upsert_ = !plan_.keys.empty() && plan_.method != sql::LoadMethod::AppendOnly;
+  // The keys may have changed: the greatest key is read again when needed (after send(),
+  // so every row of ours is in the table by then).
+  max_key_read_ = false;
+  max_key_.reset();
+  direct_open_ = true;
   // Shortened names may meet each other or a short name: refused before any DDL.
   columns_.clear();
   std::map<std::string, std::string> seen;
@@ -399,6 +412,7 @@ void PostgresSink::prepare_table() {
   }
   if (upsert_) {
     std::string index = fit("_sdc_key_" + table_, "key index", plan_.stream);
+    key_index_ = "\"" + index + "\"";  // as the server quotes it in messages
     std::vector<std::size_t> keys(plan_.keys.begin(), plan_.keys.end());
     // ON CONFLICT needs a unique index on exactly the key columns.
     auto found = conn().query_value(
@@ -481,9 +495,29 @@ void PostgresSink::encode(std::size_t column, const sql::Value& value, const sin
   }
 }
 
+// Upsert, or Insert when the record's key is above every key the table may hold: then
+// the upsert is exactly an insert of the record's present fields (an absent field is
+// NULL either way) and the row goes by COPY straight into the table.
+PostgresSink::Segment PostgresSink::upsert_kind(const std::vector<sql::Value>& values) {
+  if (plan_.keys.size() != 1) return Segment::Upsert;
+  const std::size_t k = plan_.keys[0];
+  if (types_[k] != PgType::BigInt || values[k].kind != Kind::Integer) return Segment::Upsert;
+  if (!max_key_read_) {
+    database_->begin();  // the load's transaction: our own rows since are counted by us
+    auto max = conn().query_value("SELECT max(" + pg::quote_identifier(columns_[k]) + ")::text FROM " +
+                                  qualified(table_));
+    max_key_.reset();
+    if (max) max_key_ = std::stoll(*max);
+    max_key_read_ = true;
+  }
+  if (direct_open_ && (!max_key_ || values[k].integer > *max_key_)) return Segment::Insert;
+  direct_open_ = false;
+  return Segment::Upsert;
+}
+
 void PostgresSink::start_segment(Segment kind, const std::vector<sql::Value>& values) {
   row_shape_.assign(values.size(), '1');
-  if (kind == Segment::Upsert) {
+  if (kind == Segment::Upsert || kind == Segment::Insert) {
     for (std::size_t i = 0; i < values.size(); ++i) {
       if (values[i].kind == Kind::Absent) row_shape_[i] = '0';
     }
@@ -510,7 +544,7 @@ void PostgresSink::add_row(const std::vector<sql::Value>& values, const singer::
       first = false;
       encode(i, values[i], context);
     }
-    if (segment_ != Segment::Append) {
+    if (staged(segment_)) {
       buffer_ += '\t';
       buffer_ += std::to_string(rows_buffered_);
     }
@@ -547,6 +581,11 @@ void PostgresSink::stream_rows() {
       const std::string columns = column_list(present_);
       if (segment_ == Segment::Append) {
         database_->copy_open(this, plan_.stream, "COPY " + qualified(table_) + " (" + columns + ") FROM STDIN");
+      } else if (segment_ == Segment::Insert) {
+        // Only a writer that added one of these keys after max_key_ was read makes this
+        // fail (the key index refuses the duplicate): the run stops, state not advanced.
+        database_->copy_open(this, plan_.stream, "COPY " + qualified(table_) + " (" + columns + ") FROM STDIN",
+                             key_index_);
       } else {
         if (!stage_ready_) {
           database_->begin();
@@ -584,7 +623,7 @@ void PostgresSink::send() {
   try {
     stream_rows();
     database_->end_copy();
-    if (segment_ != Segment::Append) {
+    if (staged(segment_)) {
       std::vector<std::size_t> keys(plan_.keys.begin(), plan_.keys.end());
       const std::string key_list = column_list(keys);
       if (segment_ == Segment::Delete) {
@@ -615,6 +654,7 @@ void PostgresSink::send() {
       segment_keys_.clear();
       maybe_repeated_keys_ = false;
       conn().exec("DROP TABLE " + stage_);
+      direct_open_ = true;  // the next segment may go straight into the table again
     }
   } catch (const Error& e) {
     buffer_.clear();
@@ -676,8 +716,14 @@ void PostgresSink::write(const singer::RecordMessage& record, const singer::Reco
                                             where(context).to_string()));
     }
   }
+  if (kind == Segment::Upsert) kind = upsert_kind(values);
   start_segment(kind, values);
   add_row(values, context);
+  if (max_key_read_ && (kind == Segment::Insert || kind == Segment::Upsert) &&
+      values[plan_.keys[0]].kind == Kind::Integer) {
+    std::int64_t key = values[plan_.keys[0]].integer;
+    if (!max_key_ || key > *max_key_) max_key_ = key;
+  }
   if (options.raw_table) {
     if (!append_copy_text(raw_buffer_, record.record, true)) raw_buffer_ += "\\N";
     raw_buffer_ += '\t';

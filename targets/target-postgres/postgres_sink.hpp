@@ -1,6 +1,7 @@
 // target-postgres's dialect of lib/sql: one table per stream in a PostgreSQL schema,
-// rows sent by COPY FROM STDIN in PostgreSQL's text format, upserts through a temporary
-// staging table, and one transaction per flush shared by every stream.
+// rows sent by COPY FROM STDIN in PostgreSQL's text format, upserts of keys above the
+// table's greatest straight into it and the others through a temporary staging table, and
+// one transaction per flush shared by every stream.
 #pragma once
 
 #include <cstdint>
@@ -85,8 +86,10 @@ class PostgresDatabase {
   void failed(const singer::Error& error) { failure_ = error; }
 
   // A COPY stays open between one sink's chunks, so the server stores rows while the next
-  // records are parsed; any other use of the connection ends it (end_copy()).
-  void copy_open(PostgresSink* owner, const std::string& stream, const std::string& copy_sql);
+  // records are parsed; any other use of the connection ends it (end_copy()). A failure
+  // that names `key_index` (quoted) is a key another session added meanwhile: said so.
+  void copy_open(PostgresSink* owner, const std::string& stream, const std::string& copy_sql,
+                 const std::string& key_index = {});
   void copy_put(std::string_view data);
   void end_copy();
   const PostgresSink* copy_owner() const noexcept { return copy_owner_; }
@@ -111,6 +114,7 @@ class PostgresDatabase {
   std::optional<singer::Error> failure_;
   PostgresSink* copy_owner_ = nullptr;
   std::string copy_stream_;
+  std::string copy_key_index_;
   int next_sink_ = 0;
 };
 
@@ -130,12 +134,16 @@ class PostgresSink : public singer::Sink {
   void send();
 
  private:
-  enum class Segment : std::uint8_t { None, Append, Upsert, Delete };
+  // Append and Insert COPY straight into the table (Insert: upserts of keys the table
+  // cannot hold yet); Upsert and Delete COPY into the staging table and merge from it.
+  enum class Segment : std::uint8_t { None, Append, Insert, Upsert, Delete };
+  static bool staged(Segment kind) noexcept { return kind == Segment::Upsert || kind == Segment::Delete; }
 
   void replan();
   void prepare_table();
   void widen_column(std::size_t column, PgType to, const singer::RecordContext& context);
   void encode(std::size_t column, const singer::sql::Value& value, const singer::RecordContext& context);
+  Segment upsert_kind(const std::vector<singer::sql::Value>& values);
   void start_segment(Segment kind, const std::vector<singer::sql::Value>& values);
   void add_row(const std::vector<singer::sql::Value>& values, const singer::RecordContext& context);
   void stream_rows();
@@ -173,6 +181,15 @@ class PostgresSink : public singer::Sink {
   bool maybe_repeated_keys_ = false;
   std::string key_text_;
   std::string row_shape_;
+  // A single bigint key: an upsert whose key is above every key the table may hold is an
+  // insert, so it goes by COPY straight into the table (Segment::Insert). max_key_ is the
+  // table's greatest key (read once, inside the load's transaction; none when empty),
+  // raised by every key this sink sends since. The first key not above it sends the rest
+  // of the segment through the staging table (direct_open_ false until that merges).
+  std::string key_index_;  // "_sdc_key_<table>" in double quotes, as server errors name it
+  bool max_key_read_ = false;
+  std::optional<std::int64_t> max_key_;
+  bool direct_open_ = true;
 };
 
 }  // namespace target_postgres
