@@ -200,16 +200,31 @@ void Connection::fail(std::string_view what) const {
   throw Error(Location(where_), "{}: {}", what, reason.empty() ? "failed" : reason);
 }
 
+namespace {
+
+// What the server quotes after ': "' is the offending value ('invalid input syntax for
+// type integer: "abc"', 'COPY t, line 3, column v: "abc"'): cut, as values may be
+// personal data.
+std::string_view without_quoted_value(std::string_view text) {
+  const std::size_t at = text.find(": \"");
+  return at == std::string_view::npos ? text : text.substr(0, at);
+}
+
+}  // namespace
+
 void Connection::fail(std::string_view what, const Result& result) const {
   const PGresult* raw = result.get();
   const char* primary = raw ? PQresultErrorField(raw, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
   if (!primary || PQstatus(conn_) == CONNECTION_BAD) fail(what);
-  std::string reason = primary;
-  if (const char* detail = PQresultErrorField(raw, PG_DIAG_MESSAGE_DETAIL)) reason += fmt::format(" ({})", detail);
+  // The primary message names the constraint, relation or type; the DETAIL holds values
+  // ("Key (id)=(5) already exists", "Failing row contains (...)"): left out, the column
+  // named instead.
+  std::string reason(without_quoted_value(primary));
+  if (const char* column = PQresultErrorField(raw, PG_DIAG_COLUMN_NAME)) reason += fmt::format(" (column {})", column);
   if (const char* context = PQresultErrorField(raw, PG_DIAG_CONTEXT)) {
     std::string_view text = context;
     // COPY names the line and column of the bad row; other contexts are stacks of noise.
-    if (text.substr(0, 5) == "COPY ") reason += fmt::format("; {}", text.substr(0, text.find('\n')));
+    if (text.substr(0, 5) == "COPY ") reason += fmt::format("; {}", without_quoted_value(text.substr(0, text.find('\n'))));
   }
   throw Error(Location(where_), "{}: {}", what, one_line(reason, password_));
 }
