@@ -701,12 +701,16 @@ void RestStream::sync(singer::SyncContext& ctx) {
         return true;
       }
     }
+    // One pass over the fields before the record begins: each field's state, a wider
+    // SCHEMA first for a value the announced schema does not admit, and the room the
+    // record takes.
     states_of(record);
-    // A value the announced schema does not admit widens it first (a new SCHEMA).
+    std::size_t room = 1;
     for (std::size_t i = 0; i < record.fields.size(); ++i) {
       const auto& f = record.fields[i];
       FieldState& s = *states[i];
       if (!s.selected) continue;
+      room += 1 + s.key_json.size() + record.text(f).size();
       if ((s.mask & f.kind) != 0 && !(f.kind == kString && s.date_time && !f.date_time())) continue;
       const Json* properties = ctx.schema().find("properties");
       const Json* current = properties ? properties->find(f.key) : nullptr;
@@ -716,14 +720,10 @@ void RestStream::sync(singer::SyncContext& ctx) {
       s.mask = admitted(wider, s.date_time);
       ctx.widen(f.key, std::move(wider));
     }
-    // The object goes straight into the output buffer, from the fields' JSON text.
-    // Sized once: one resize per record rather than three appends per field.
+    // The object goes straight into the output buffer, from the fields' JSON text, sized
+    // once: one resize per record rather than three appends per field.
     std::string& object = ctx.begin_record().out();
     const std::size_t open = object.size();
-    std::size_t room = 1;
-    for (std::size_t i = 0; i < record.fields.size(); ++i) {
-      if (states[i]->selected) room += 1 + states[i]->key_json.size() + record.text(record.fields[i]).size();
-    }
     object.resize(open + room);
     char* p = object.data() + open;
     *p++ = '{';
