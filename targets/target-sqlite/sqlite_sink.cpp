@@ -362,7 +362,16 @@ void SqliteSink::prepare_key_index() {
     }
     return true;
   };
-  if (same()) return;
+  if (same()) {
+    if (!keys.empty() && !upsert_) {
+      singer::log::warning("stream '{}': table '{}' keeps the unique key index '{}' of an earlier upsert load: an "
+                           "append-only record whose key is already stored will fail (load with upsert, or drop "
+                           "the index: sqlite3 {} 'DROP INDEX {}')",
+                           plan_.stream, plan_.table, index_name_, database_->options().database,
+                           sql::quote_identifier(index_name_));
+    }
+    return;
+  }
   const std::string table = sql::quote_identifier(plan_.table);
   bool has_rows = db().query_int("SELECT EXISTS (SELECT 1 FROM " + table + ")") != 0;
   if (!have.empty()) {
@@ -472,7 +481,7 @@ void SqliteSink::queue(const sql::Value& value) {
   }
 }
 
-void SqliteSink::insert(const std::vector<sql::Value>& values) {
+void SqliteSink::insert(const std::vector<sql::Value>& values, const singer::RecordContext& context) {
   // Locals, not members, in the per-field loops: a char store may alias any member, so
   // the compiler would reload every member on every field.
   const std::size_t n = values.size();
@@ -494,7 +503,7 @@ void SqliteSink::insert(const std::vector<sql::Value>& values) {
     last_shape_ = shape_;
   }
   Writer& writer = database_->writer();
-  writer.begin_row(*last_insert_);
+  writer.begin_row(*last_insert_, &plan_.stream, context.source, context.line);
   shape = shape_.data();
   for (std::size_t i = 0; i < n; ++i) {
     if (shape[i] == '1') queue(value[i]);
@@ -502,10 +511,10 @@ void SqliteSink::insert(const std::vector<sql::Value>& values) {
   writer.end_row();
 }
 
-void SqliteSink::remove(const std::vector<sql::Value>& values) {
+void SqliteSink::remove(const std::vector<sql::Value>& values, const singer::RecordContext& context) {
   if (!delete_) delete_ = db().prepare(sql::delete_by_key_sql(plan_));
   Writer& writer = database_->writer();
-  writer.begin_row(delete_);
+  writer.begin_row(delete_, &plan_.stream, context.source, context.line);
   for (std::size_t k : plan_.keys) queue(values[k]);
   writer.end_row();
 }
@@ -541,16 +550,16 @@ void SqliteSink::write(const singer::RecordMessage& record, const singer::Record
   }
   if (options.hard_delete && rows_->deleted()) {
     if (!plan_.keys.empty()) {
-      remove(values);
+      remove(values, context);
     } else {
       singer::log::warning_once("deleted without keys " + plan_.stream,
                                 fmt::format("{}: a deleted record (_sdc_deleted_at) of a stream without key "
                                             "properties names no row: stored as it is (warned once)",
                                             where(context).to_string()));
-      insert(values);
+      insert(values, context);
     }
   } else {
-    insert(values);
+    insert(values, context);
   }
   if (options.raw_table) {
     if (!raw_insert_) {
@@ -558,7 +567,7 @@ void SqliteSink::write(const singer::RecordMessage& record, const singer::Record
                                 " (\"record\", \"_sdc_received_at\", \"_sdc_sequence\") VALUES (?, ?, ?)");
     }
     Writer& writer = database_->writer();
-    writer.begin_row(raw_insert_);
+    writer.begin_row(raw_insert_, &plan_.stream, context.source, context.line);
     writer.add_text(record.record);
     writer.add_text(context.received_at);
     writer.add_int(context.sequence);

@@ -99,8 +99,9 @@ class SqliteSink : public singer::Sink {
   void read_affinities();
   void keep_values_as_they_are(std::size_t column, const singer::sql::Value& value,
                                const singer::RecordContext& context);
-  void insert(const std::vector<singer::sql::Value>& values);
-  void remove(const std::vector<singer::sql::Value>& values);
+  // Queue the row on the writer thread; its errors name the record's stream and line.
+  void insert(const std::vector<singer::sql::Value>& values, const singer::RecordContext& context);
+  void remove(const std::vector<singer::sql::Value>& values, const singer::RecordContext& context);
   void queue(const singer::sql::Value& value);
   singer::sqlite::Database& db() { return database_->db(); }
   void clear_statements();

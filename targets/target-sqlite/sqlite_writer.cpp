@@ -3,6 +3,8 @@
 // run ahead by one chunk.
 #include "sqlite_writer.hpp"
 
+#include "singer/error.hpp"
+
 namespace target_sqlite {
 
 namespace {
@@ -31,10 +33,16 @@ Writer::~Writer() {
   thread_.join();
 }
 
-void Writer::begin_row(singer::sqlite::Statement& statement) {
+void Writer::begin_row(singer::sqlite::Statement& statement, const std::string* stream, std::string_view source,
+                       std::int64_t line) {
   Row row;
   row.statement = &statement;
   row.first = static_cast<std::uint32_t>(filling_->params.size());
+  row.stream = stream;
+  row.line = line;
+  std::vector<std::string>& sources = filling_->sources;
+  if (sources.empty() || sources.back() != source) sources.emplace_back(source);
+  row.source = static_cast<std::uint32_t>(sources.size() - 1);
   filling_->rows.push_back(row);
 }
 
@@ -87,7 +95,14 @@ void Writer::execute(Chunk& chunk) {
           break;
       }
     }
-    statement.run();
+    try {
+      statement.run();
+    } catch (const singer::Error& e) {
+      if (!row.stream) throw;
+      // The database's own words, placed at the record that caused them.
+      throw singer::Error(singer::Location{chunk.sources[row.source], row.line, *row.stream}, "{}: {}",
+                          e.location().file, e.detail());
+    }
   }
 }
 
@@ -114,6 +129,7 @@ void Writer::run() {
     chunk->rows.clear();
     chunk->params.clear();
     chunk->bytes.clear();
+    chunk->sources.clear();
     lock.lock();
     busy_ = false;
     spare_.push_back(std::move(chunk));

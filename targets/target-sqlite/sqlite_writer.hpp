@@ -27,9 +27,12 @@ class Writer {
   // Stops the thread; rows not yet run are dropped (their transaction is never committed).
   ~Writer();
 
-  // One row: begin_row(), its parameters in order, end_row(). The statement must stay
-  // alive and unchanged until wait_idle() returns. Throws the thread's first error.
-  void begin_row(singer::sqlite::Statement& statement);
+  // One row: begin_row(), its parameters in order, end_row(). The statement (and the
+  // stream name) must stay alive and unchanged until wait_idle() returns. Throws the
+  // thread's first error. A row's error names where its record came from: the stream,
+  // the source ("<stdin>" or a BATCH file) and its line.
+  void begin_row(singer::sqlite::Statement& statement, const std::string* stream = nullptr,
+                 std::string_view source = {}, std::int64_t line = 0);
   void add_null() { filling_->params.emplace_back(); }
   void add_int(std::int64_t value) {
     Param& p = filling_->params.emplace_back();
@@ -68,11 +71,15 @@ class Writer {
   struct Row {
     singer::sqlite::Statement* statement = nullptr;
     std::uint32_t first = 0, count = 0;
+    const std::string* stream = nullptr;
+    std::uint32_t source = 0;  // index into the chunk's sources
+    std::int64_t line = 0;
   };
   struct Chunk {
     std::vector<Row> rows;
     std::vector<Param> params;
     std::string bytes;
+    std::vector<std::string> sources;  // where rows came from, each once in a row
   };
 
   static std::unique_ptr<Chunk> new_chunk();
