@@ -259,6 +259,7 @@ void PostgresDatabase::copy_put(std::string_view data) { connection_->copy_put(d
 
 void PostgresDatabase::end_copy() {
   if (!copy_owner_) return;
+  PostgresSink* owner = copy_owner_;
   copy_owner_ = nullptr;
   try {
     connection_->copy_end();
@@ -269,7 +270,20 @@ void PostgresDatabase::end_copy() {
       detail += "; another session added this key after target-postgres read the table's greatest key: "
                 "nothing since the last state was written, run again";
     }
-    Error error(Location{e.location().file, 0, copy_stream_}, "{}", detail);
+    // The server counts the COPY's own lines ("COPY t, line 17"): the record's input line
+    // instead, where the owner still knows it.
+    Location where{e.location().file, 0, copy_stream_};
+    const std::size_t context = detail.find("; COPY ");
+    const std::size_t at = context == std::string::npos ? context : detail.find(", line ", context);
+    if (at != std::string::npos) {
+      if (auto input = owner->input_of_copy_line(std::atoll(detail.c_str() + at + 7))) {
+        detail = where.file + ": " + detail.substr(0, context) + detail.substr(detail.find(';', at) == std::string::npos
+                                                                                    ? detail.size()
+                                                                                    : detail.find(';', at));
+        where = Location{input->first, input->second, copy_stream_};
+      }
+    }
+    Error error(std::move(where), "{}", detail);
     failed(error);
     throw error;
   }
@@ -553,6 +567,8 @@ void PostgresSink::add_row(const std::vector<sql::Value>& values, const singer::
     buffer_.resize(row_start);  // the rows before it are still sent by the last flush
     throw;
   }
+  if (sources_.empty() || sources_.back() != context.source) sources_.emplace_back(context.source);
+  buffered_lines_.push_back({static_cast<std::uint32_t>(sources_.size() - 1), context.line});
   ++rows_buffered_;
   if (segment_ == Segment::Upsert && !maybe_repeated_keys_) {
     key_text_.clear();
@@ -578,6 +594,7 @@ void PostgresSink::add_row(const std::vector<sql::Value>& values, const singer::
 void PostgresSink::stream_rows() {
   try {
     if (database_->copy_owner() != this) {
+      copy_lines_.clear();  // a new COPY counts its lines from 1
       const std::string columns = column_list(present_);
       if (segment_ == Segment::Append) {
         database_->copy_open(this, plan_.stream, "COPY " + qualified(table_) + " (" + columns + ") FROM STDIN");
@@ -597,14 +614,24 @@ void PostgresSink::stream_rows() {
                              "COPY " + stage_ + " (" + columns + ", " + kOrdinal + ") FROM STDIN");
       }
     }
+    copy_lines_.insert(copy_lines_.end(), buffered_lines_.begin(), buffered_lines_.end());
+    buffered_lines_.clear();
     database_->copy_put(buffer_);
   } catch (const Error& e) {
     buffer_.clear();
+    buffered_lines_.clear();
     Error error(Location{e.location().file, 0, plan_.stream}, "{}", e.detail());
     database_->failed(error);
     throw error;
   }
   buffer_.clear();
+}
+
+std::optional<std::pair<std::string, std::int64_t>> PostgresSink::input_of_copy_line(std::int64_t copy_line) const {
+  if (copy_line < 1 || static_cast<std::size_t>(copy_line) > copy_lines_.size()) return std::nullopt;
+  const auto& [source, line] = copy_lines_[static_cast<std::size_t>(copy_line - 1)];
+  if (line <= 0 || source >= sources_.size()) return std::nullopt;
+  return std::make_pair(sources_[source], line);
 }
 
 void PostgresSink::send() {
@@ -662,11 +689,16 @@ void PostgresSink::send() {
     stage_ready_ = false;
     segment_keys_.clear();
     maybe_repeated_keys_ = false;
-    Error error(Location{e.location().file, 0, plan_.stream}, "{}", e.detail());
+    buffered_lines_.clear();
+    copy_lines_.clear();
+    // A COPY error that found its record keeps the record's line.
+    Error error(Location{e.location().file, e.location().line, plan_.stream}, "{}", e.detail());
     database_->failed(error);
     throw error;
   }
   rows_buffered_ = 0;
+  copy_lines_.clear();
+  sources_.clear();  // nothing buffered or in a COPY refers to them any more
 }
 
 void PostgresSink::write(const singer::RecordMessage& record, const singer::RecordContext& context) {

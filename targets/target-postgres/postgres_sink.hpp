@@ -132,6 +132,9 @@ class PostgresSink : public singer::Sink {
   // Sends the buffered rows (COPY, and the merge for upserts and deletes), inside the
   // open transaction. Called by PostgresDatabase::commit() and before any DDL.
   void send();
+  // The source and input line of the record that became line `copy_line` (1-based) of
+  // this sink's open COPY, if known: server errors name COPY's own lines.
+  std::optional<std::pair<std::string, std::int64_t>> input_of_copy_line(std::int64_t copy_line) const;
 
  private:
   // Append and Insert COPY straight into the table (Insert: upserts of keys the table
@@ -180,6 +183,11 @@ class PostgresSink : public singer::Sink {
   std::unordered_set<std::string> segment_keys_;
   bool maybe_repeated_keys_ = false;
   std::string key_text_;
+  // Where each row came from (index into sources_, input line): of the rows in buffer_,
+  // and of the rows in this sink's open COPY, so a server error names the record's line.
+  std::vector<std::string> sources_;
+  std::vector<std::pair<std::uint32_t, std::int64_t>> buffered_lines_;
+  std::vector<std::pair<std::uint32_t, std::int64_t>> copy_lines_;
   std::string row_shape_;
   // A single bigint key: an upsert whose key is above every key the table may hold is an
   // insert, so it goes by COPY straight into the table (Segment::Insert). max_key_ is the
