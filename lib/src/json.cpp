@@ -17,7 +17,7 @@
 
 #include "json_number.hpp"
 #include "json_syntax.hpp"
-#include "simdjson_errors.hpp"
+#include "singer/simdjson_errors.hpp"
 
 namespace singer {
 
@@ -133,7 +133,7 @@ bool Json::operator==(const Json& other) const {
 namespace {
 
 [[noreturn]] void fail(const Location& where, simdjson::error_code code) {
-  throw Error(where, "invalid JSON: {}", detail::describe(code));
+  throw Error(where, "invalid JSON: {}", describe_json_error(code));
 }
 
 Json from_value(od::value value, const Location& where, int depth);

@@ -11,7 +11,7 @@
 
 #include "json_number.hpp"
 #include "json_syntax.hpp"
-#include "simdjson_errors.hpp"
+#include "singer/simdjson_errors.hpp"
 #include "singer/log.hpp"
 #include "singer/message_writer.hpp"
 
@@ -129,7 +129,7 @@ struct MessageReader::Impl {
     if (auto syntax = detail::find_json_syntax_error(line)) {
       throw Error(where(), "invalid JSON: {} at byte {}", syntax->what, syntax->offset + 1);
     }
-    throw Error(where(), "invalid JSON: {}", detail::describe(e));
+    throw Error(where(), "invalid JSON: {}", describe_json_error(e));
   }
 
   // A member's value as an owned Json; its syntax errors are placed on the whole line.

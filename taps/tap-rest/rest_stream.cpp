@@ -16,6 +16,7 @@
 #include "singer/error.hpp"
 #include "singer/log.hpp"
 #include "singer/schema.hpp"
+#include "singer/simdjson_errors.hpp"
 #include "singer/state.hpp"
 
 namespace tap_rest {
@@ -39,26 +40,6 @@ enum Kind : unsigned {
   kArray = 64,
   kAny = 127,
 };
-
-std::string_view describe(simdjson::error_code code) noexcept {
-  switch (code) {
-    case simdjson::UNCLOSED_STRING: return "unclosed string";
-    case simdjson::UNESCAPED_CHARS: return "unescaped control character in string";
-    case simdjson::UTF8_ERROR: return "invalid UTF-8";
-    case simdjson::STRING_ERROR: return "invalid string escape";
-    case simdjson::NUMBER_ERROR: return "invalid number";
-    case simdjson::T_ATOM_ERROR:
-    case simdjson::F_ATOM_ERROR:
-    case simdjson::N_ATOM_ERROR: return "invalid literal";
-    case simdjson::DEPTH_ERROR: return "nested too deeply";
-    case simdjson::EMPTY: return "empty document";
-    case simdjson::CAPACITY: return "document too large";
-    case simdjson::TRAILING_CONTENT: return "unexpected content after the value";
-    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT: return "unclosed object or array";
-    case simdjson::INCORRECT_TYPE: return "unexpected value type";
-    default: return "syntax error";
-  }
-}
 
 template <typename T, typename R>
 T take(R&& result) {
@@ -533,7 +514,7 @@ bool RestStream::fetch(const Context& context, const Json* start, const std::vec
         return one_record(v);
       });
     } catch (const simdjson::simdjson_error& e) {
-      throw Error(where, "GET {}: invalid JSON in response: {}", shown, describe(e.error()));
+      throw Error(where, "GET {}: invalid JSON in response: {}", shown, singer::describe_json_error(e.error()));
     }
 
     previous_body = std::move(response.body);

@@ -1,13 +1,14 @@
-// simdjson error codes in the project's words ("unclosed string"), for error lines.
+// simdjson error codes in the project's words ("unclosed string"), for error lines: the
+// message reader's, the JSON parser's and any program's that parses JSON with simdjson.
 #pragma once
 
 #include <simdjson.h>
 
 #include <string_view>
 
-namespace singer::detail {
+namespace singer {
 
-inline std::string_view describe(simdjson::error_code code) noexcept {
+inline std::string_view describe_json_error(simdjson::error_code code) noexcept {
   switch (code) {
     case simdjson::UNCLOSED_STRING: return "unclosed string";
     case simdjson::UNESCAPED_CHARS: return "unescaped control character in string";
@@ -30,4 +31,4 @@ inline std::string_view describe(simdjson::error_code code) noexcept {
   }
 }
 
-}  // namespace singer::detail
+}  // namespace singer
