@@ -86,45 +86,22 @@ bool admits(const PropertyType& type, const Value& value) {
   return false;
 }
 
-// Widens `type` so it admits the value, and says whether it changed.
-bool widen_for(PropertyType& type, const Value& value) {
-  if (type.any) return false;
+// Widens `type` so that it admits the value (called when admits() said it does not).
+void widen_for(PropertyType& type, const Value& value) {
   switch (value.storage) {
-    case StorageClass::Null:
-      if (type.null) return false;
-      type.null = true;
-      return true;
-    case StorageClass::Integer:
-      if (type.integer || type.number) return false;
-      type.integer = true;
-      return true;
-    case StorageClass::Real:
-      if (type.number) return false;
-      type.number = true;
-      return true;
-    case StorageClass::Text: {
-      bool changed = !type.string || type.base64;
+    case StorageClass::Null: type.null = true; break;
+    case StorageClass::Integer: type.integer = true; break;
+    case StorageClass::Real: type.number = true; break;
+    case StorageClass::Text:
       type.string = true;
       type.base64 = false;  // text in a BLOB column: its strings are no longer all base64
-      if (!type.format.empty()) {
-        const bool fits = type.format == "date-time" ? singer::is_date_time(value.bytes)
-                          : type.format == "date"    ? singer::is_date(value.bytes)
-                                                     : true;
-        if (!fits) {
-          type.format.clear();
-          changed = true;
-        }
-      }
-      return changed;
-    }
-    case StorageClass::Blob: {
-      bool changed = !type.string || !type.format.empty();
+      if (!admits(type, value)) type.format.clear();  // a text not of the format ends it
+      break;
+    case StorageClass::Blob:
       type.string = true;
       type.format.clear();
-      return changed;
-    }
+      break;
   }
-  return false;
 }
 
 // The replication-key value of the current row as the bookmark keeps it.
@@ -448,12 +425,11 @@ void SqliteStream::sync(singer::SyncContext& ctx) {
       if (f.numbers_as_text && (v.storage == StorageClass::Integer || v.storage == StorageClass::Real)) continue;
       if (admits(f.type, v)) continue;
       const PropertyType before = f.type;
-      if (widen_for(f.type, v)) {
-        ctx.widen(f.name, f.type.to_json());
-        singer::log::info("{}: {}: field '{}': {} value, schema widened from {} to {} (SCHEMA sent again)",
-                          where.to_string(), row_name(), f.name, singer::sqlite::to_string(v.storage),
-                          before.to_json().dump(), f.type.to_json().dump());
-      }
+      widen_for(f.type, v);
+      ctx.widen(f.name, f.type.to_json());
+      singer::log::info("{}: {}: field '{}': {} value, schema widened from {} to {} (SCHEMA sent again)",
+                        where.to_string(), row_name(), f.name, singer::sqlite::to_string(v.storage),
+                        before.to_json().dump(), f.type.to_json().dump());
     }
     // The record is written on raw memory sized once for its largest possible text.
     std::size_t room = 2;
